@@ -1,0 +1,81 @@
+"""FastAPI dependencies: how a route gets its typed clients and settings.
+
+The lifespan builds the clients once and hands them over in the lifespan state; routes declare
+what they need with these aliases (``users: UsersDep``) and never see how it was built, which is
+what lets tests swap the transport underneath without patching anything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from bff.settings import Settings
+from clients import (
+    AuthClient,
+    CartsClient,
+    Downstreams,
+    PostsClient,
+    ProductsClient,
+    QuotesClient,
+    RecipesClient,
+    TodosClient,
+    UsersClient,
+)
+
+
+def get_downstreams(request: Request) -> Downstreams:
+    downstreams: Downstreams = request.state.downstreams
+    return downstreams
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DownstreamsDep = Annotated[Downstreams, Depends(get_downstreams)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _users(downstreams: DownstreamsDep) -> UsersClient:
+    return downstreams.users
+
+
+def _products(downstreams: DownstreamsDep) -> ProductsClient:
+    return downstreams.products
+
+
+def _carts(downstreams: DownstreamsDep) -> CartsClient:
+    return downstreams.carts
+
+
+def _posts(downstreams: DownstreamsDep) -> PostsClient:
+    return downstreams.posts
+
+
+def _todos(downstreams: DownstreamsDep) -> TodosClient:
+    return downstreams.todos
+
+
+def _quotes(downstreams: DownstreamsDep) -> QuotesClient:
+    return downstreams.quotes
+
+
+def _recipes(downstreams: DownstreamsDep) -> RecipesClient:
+    return downstreams.recipes
+
+
+def _auth(downstreams: DownstreamsDep) -> AuthClient:
+    return downstreams.auth
+
+
+UsersDep = Annotated[UsersClient, Depends(_users)]
+ProductsDep = Annotated[ProductsClient, Depends(_products)]
+CartsDep = Annotated[CartsClient, Depends(_carts)]
+PostsDep = Annotated[PostsClient, Depends(_posts)]
+TodosDep = Annotated[TodosClient, Depends(_todos)]
+QuotesDep = Annotated[QuotesClient, Depends(_quotes)]
+RecipesDep = Annotated[RecipesClient, Depends(_recipes)]
+AuthDep = Annotated[AuthClient, Depends(_auth)]

@@ -1,0 +1,152 @@
+"""Every error leaves the BFF as RFC 9457 problem details, and only from here.
+
+Downstream failures arrive as typed ``DownstreamError``s from ``clients/``; this module is the
+one place that decides which HTTP status a frontend sees for each kind. Unexpected exceptions
+are logged with their traceback on the server and answered with a bare 500 that says nothing
+about the code: a stack trace or a downstream's body is never sent to a browser.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from bff.observability import request_id_of
+from clients import (
+    BadRequest,
+    BadResponse,
+    CircuitOpen,
+    DownstreamError,
+    NotFound,
+    RateLimited,
+    Timeout,
+    Unauthorized,
+    Unavailable,
+)
+
+logger = logging.getLogger("bff.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+# Most specific first: CircuitOpen is a kind of Unavailable.
+_DOWNSTREAM_STATUS: tuple[tuple[type[DownstreamError], int], ...] = (
+    (NotFound, 404),
+    (Unauthorized, 401),
+    (CircuitOpen, 503),
+    (RateLimited, 503),
+    (Timeout, 504),
+    (Unavailable, 502),
+    (BadResponse, 502),
+    (BadRequest, 502),
+)
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+
+class BFFError(Exception):
+    """An error the BFF itself raises (as opposed to one a downstream caused)."""
+
+    def __init__(
+        self, status: int, detail: str, *, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.code = code
+        self.headers = headers
+
+
+def problem(
+    request: Request,
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> ProblemResponse:
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": f"urn:bff:problem:{code or phrase.lower().replace(' ', '-')}",
+        "title": phrase,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "requestId": request_id_of(request),
+    }
+    body.update({key: value for key, value in extra.items() if value is not None})
+    return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def downstream_http_status(exc: DownstreamError) -> int:
+    for kind, status in _DOWNSTREAM_STATUS:
+        if isinstance(exc, kind):
+            return status
+    return 502
+
+
+async def _downstream_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, DownstreamError)
+    status = downstream_http_status(exc)
+    headers = None
+    if isinstance(exc, RateLimited) and exc.retry_after is not None:
+        headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
+    logger.warning("downstream %s failed: %s (%s) -> %d", exc.service, exc.code, exc.detail, status)
+    return problem(
+        request, status, exc.detail, code=exc.code, headers=headers, downstream=exc.service
+    )
+
+
+async def _bff_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, BFFError)
+    return problem(request, exc.status, exc.detail, code=exc.code, headers=exc.headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    # The offending input is deliberately left out: it may be a password.
+    errors = [
+        {"loc": list(error.get("loc", ())), "msg": error.get("msg", ""), "type": error["type"]}
+        for error in exc.errors()
+    ]
+    detail = "; ".join(
+        f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}" for error in errors
+    )
+    return problem(
+        request,
+        422,
+        detail or "Invalid request",
+        code="validation",
+        errors=jsonable_encoder(errors),
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    return problem(request, exc.status_code, detail, headers=exc.headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem(
+        request, 500, "The BFF failed unexpectedly; the request id identifies it in the logs."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DownstreamError, _downstream_error)
+    app.add_exception_handler(BFFError, _bff_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,15 @@
+"""One module per screen; each handler is a thin fan-out over the typed clients."""
+
+from fastapi import APIRouter
+
+from bff.routes import auth, carts, home, posts, products, profile, search
+
+ROUTERS: tuple[APIRouter, ...] = (
+    profile.router,
+    carts.router,
+    posts.router,
+    products.router,
+    home.router,
+    search.router,
+    auth.router,
+)

@@ -1,0 +1,37 @@
+"""The home screen: categories, best-rated products, a quote and the latest posts, at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bff.deps import PostsDep, ProductsDep, QuotesDep, SettingsDep
+from bff.fanout import Sections, gather
+from bff.routes.params import DOWNSTREAM_FAILURES
+from schemas.responses import CategoryItem, HomeScreen, PostSummary, ProductSummary, QuoteItem
+
+router = APIRouter(prefix="/v1", tags=["home"])
+
+
+@router.get("/home", responses=DOWNSTREAM_FAILURES)
+async def get_home(
+    products: ProductsDep, posts: PostsDep, quotes: QuotesDep, settings: SettingsDep
+) -> HomeScreen:
+    """The home page. Every section is optional; the request fails only if all of them do."""
+    n = settings.home_items
+    sections = Sections("categories", "top_rated", "quote", "latest_posts")
+    categories, top_rated, quote, latest = await gather(
+        sections.optional("categories", products.categories()),
+        sections.optional("top_rated", products.list(limit=n, sort_by="rating", order="desc")),
+        sections.optional("quote", quotes.random()),
+        sections.optional("latest_posts", posts.list(limit=n, sort_by="id", order="desc")),
+    )
+    sections.raise_if_all_failed()
+    return HomeScreen(
+        categories=[CategoryItem.from_downstream(c) for c in categories] if categories else None,
+        top_rated=[ProductSummary.from_downstream(p) for p in top_rated.products]
+        if top_rated
+        else None,
+        quote=QuoteItem.from_downstream(quote) if quote else None,
+        latest_posts=[PostSummary.from_downstream(p) for p in latest.posts] if latest else None,
+        meta=sections.meta(),
+    )

@@ -1,0 +1,33 @@
+"""The profile screen: a user with their carts, posts and todos, fetched at once."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bff.deps import CartsDep, UsersDep
+from bff.fanout import Sections, gather
+from bff.routes.params import SCREEN_ERRORS, UserId
+from schemas.responses import CartSummary, PostSummary, ProfileScreen, PublicUser, TodoItem
+
+router = APIRouter(prefix="/v1", tags=["profile"])
+
+LIST_LIMIT = 10
+
+
+@router.get("/users/{user_id}/profile", responses=SCREEN_ERRORS)
+async def get_profile(user_id: UserId, users: UsersDep, carts: CartsDep) -> ProfileScreen:
+    """A user's profile page. The user is required; carts, posts and todos are optional."""
+    sections = Sections("user", "carts", "posts", "todos")
+    user, user_carts, posts, todos = await gather(
+        sections.required("user", users.get(user_id)),
+        sections.optional("carts", carts.by_user(user_id, limit=LIST_LIMIT)),
+        sections.optional("posts", users.posts(user_id, limit=LIST_LIMIT)),
+        sections.optional("todos", users.todos(user_id, limit=LIST_LIMIT)),
+    )
+    return ProfileScreen(
+        user=PublicUser.from_downstream(user),
+        carts=[CartSummary.from_downstream(c) for c in user_carts.carts] if user_carts else None,
+        posts=[PostSummary.from_downstream(p) for p in posts.posts] if posts else None,
+        todos=[TodoItem.from_downstream(t) for t in todos.todos] if todos else None,
+        meta=sections.meta(),
+    )

@@ -1,0 +1,82 @@
+"""The search screen: products, users, posts and recipes searched at once, merged."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
+from bff.fanout import Sections, gather
+from bff.routes.params import DOWNSTREAM_FAILURES
+from schemas.responses import (
+    Hits,
+    PostSummary,
+    ProductSummary,
+    RecipeSummary,
+    SearchScreen,
+    UserSummary,
+)
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+SearchText = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=100,
+        pattern=r"\S",
+        description="Case-insensitive text to look for; must not be blank.",
+        examples=["phone"],
+    ),
+]
+PerKind = Annotated[int, Query(ge=1, le=30, description="Results per kind.")]
+
+
+@router.get("/search", responses=DOWNSTREAM_FAILURES)
+async def search(
+    q: SearchText,
+    products: ProductsDep,
+    users: UsersDep,
+    posts: PostsDep,
+    recipes: RecipesDep,
+    limit: PerKind = 5,
+) -> SearchScreen:
+    """Search everything. Each kind is optional; the request fails only if all of them do."""
+    text = q.strip()
+    sections = Sections("products", "users", "posts", "recipes")
+    found_products, found_users, found_posts, found_recipes = await gather(
+        sections.optional("products", products.search(text, limit=limit)),
+        sections.optional("users", users.search(text, limit=limit)),
+        sections.optional("posts", posts.search(text, limit=limit)),
+        sections.optional("recipes", recipes.search(text, limit=limit)),
+    )
+    sections.raise_if_all_failed()
+    return SearchScreen(
+        query=text,
+        products=Hits[ProductSummary](
+            total=found_products.total,
+            items=[ProductSummary.from_downstream(p) for p in found_products.products],
+        )
+        if found_products
+        else None,
+        users=Hits[UserSummary](
+            total=found_users.total,
+            items=[UserSummary.from_downstream(u) for u in found_users.users],
+        )
+        if found_users
+        else None,
+        posts=Hits[PostSummary](
+            total=found_posts.total,
+            items=[PostSummary.from_downstream(p) for p in found_posts.posts],
+        )
+        if found_posts
+        else None,
+        recipes=Hits[RecipeSummary](
+            total=found_recipes.total,
+            items=[RecipeSummary.from_downstream(r) for r in found_recipes.recipes],
+        )
+        if found_recipes
+        else None,
+        meta=sections.meta(),
+    )

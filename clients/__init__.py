@@ -1,0 +1,57 @@
+"""Typed clients of the downstream APIs, calling through one pipeline over a shared AsyncClient."""
+
+from clients.auth import AuthClient
+from clients.base import DownstreamClient, ServiceClient
+from clients.carts import CartsClient
+from clients.context import request_id_var
+from clients.deadline import deadline_var, remaining, set_deadline
+from clients.errors import (
+    BadRequest,
+    BadResponse,
+    CircuitOpen,
+    DownstreamError,
+    NotFound,
+    RateLimited,
+    Timeout,
+    Unauthorized,
+    Unavailable,
+)
+from clients.params import Order
+from clients.policies import ServicePolicy
+from clients.posts import PostsClient
+from clients.products import ProductsClient
+from clients.quotes import QuotesClient
+from clients.recipes import RecipesClient
+from clients.registry import SERVICES, Downstreams
+from clients.todos import TodosClient
+from clients.users import UsersClient
+
+__all__ = [
+    "SERVICES",
+    "AuthClient",
+    "BadRequest",
+    "BadResponse",
+    "CartsClient",
+    "CircuitOpen",
+    "DownstreamClient",
+    "DownstreamError",
+    "Downstreams",
+    "NotFound",
+    "Order",
+    "PostsClient",
+    "ProductsClient",
+    "QuotesClient",
+    "RateLimited",
+    "RecipesClient",
+    "ServiceClient",
+    "ServicePolicy",
+    "Timeout",
+    "TodosClient",
+    "Unauthorized",
+    "Unavailable",
+    "UsersClient",
+    "deadline_var",
+    "remaining",
+    "request_id_var",
+    "set_deadline",
+]

@@ -1,0 +1,52 @@
+"""All typed clients of the app, built together over one shared AsyncClient.
+
+The app's lifespan builds one `Downstreams` and hands it to routes; nothing here is module-level
+state, so tests build their own over a mock transport.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import httpx
+
+from clients.auth import AuthClient
+from clients.carts import CartsClient
+from clients.policies import ServicePolicy
+from clients.posts import PostsClient
+from clients.products import ProductsClient
+from clients.quotes import QuotesClient
+from clients.recipes import RecipesClient
+from clients.todos import TodosClient
+from clients.users import UsersClient
+
+SERVICES = ("users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth")
+"""Every downstream service name; settings must give each one a policy."""
+
+
+@dataclass(frozen=True)
+class Downstreams:
+    users: UsersClient
+    products: ProductsClient
+    carts: CartsClient
+    posts: PostsClient
+    todos: TodosClient
+    quotes: QuotesClient
+    recipes: RecipesClient
+    auth: AuthClient
+
+    @classmethod
+    def build(cls, http: httpx.AsyncClient, policies: Mapping[str, ServicePolicy]) -> "Downstreams":
+        """One client per service, all over `http`; a missing policy fails here, at startup."""
+        missing = [name for name in SERVICES if name not in policies]
+        if missing:
+            raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
+        return cls(
+            users=UsersClient(http, policies["users"]),
+            products=ProductsClient(http, policies["products"]),
+            carts=CartsClient(http, policies["carts"]),
+            posts=PostsClient(http, policies["posts"]),
+            todos=TodosClient(http, policies["todos"]),
+            quotes=QuotesClient(http, policies["quotes"]),
+            recipes=RecipesClient(http, policies["recipes"]),
+            auth=AuthClient(http, policies["auth"]),
+        )

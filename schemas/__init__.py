@@ -1,0 +1,1 @@
+"""Pydantic models: what downstreams send (`downstream`) and what the BFF returns (`responses`)."""

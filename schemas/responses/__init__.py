@@ -1,0 +1,57 @@
+"""What the BFF returns to frontends: strict, documented, with no sensitive field."""
+
+from schemas.responses.auth import LoginRequest, LoginResponse, RefreshRequest, TokenPairResponse
+from schemas.responses.catalog import CategoryItem, ProductDetail, ProductSummary, RecipeSummary
+from schemas.responses.content import (
+    CartLine,
+    CartSummary,
+    CommentItem,
+    PostSummary,
+    QuoteItem,
+    TodoItem,
+)
+from schemas.responses.meta import Meta, SectionStatus, SectionStatusName
+from schemas.responses.problem import FieldError, Problem
+from schemas.responses.screens import (
+    CartScreen,
+    Hits,
+    HomeScreen,
+    MeScreen,
+    PostScreen,
+    ProductScreen,
+    ProfileScreen,
+    SearchScreen,
+)
+from schemas.responses.users import PublicUser, UserSummary
+
+__all__ = [
+    "CartLine",
+    "CartScreen",
+    "CartSummary",
+    "CategoryItem",
+    "CommentItem",
+    "FieldError",
+    "Hits",
+    "HomeScreen",
+    "LoginRequest",
+    "LoginResponse",
+    "MeScreen",
+    "Meta",
+    "PostScreen",
+    "PostSummary",
+    "Problem",
+    "ProductDetail",
+    "ProductScreen",
+    "ProductSummary",
+    "ProfileScreen",
+    "PublicUser",
+    "QuoteItem",
+    "RecipeSummary",
+    "RefreshRequest",
+    "SearchScreen",
+    "SectionStatus",
+    "SectionStatusName",
+    "TodoItem",
+    "TokenPairResponse",
+    "UserSummary",
+]

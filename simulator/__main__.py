@@ -1,0 +1,26 @@
+"""`python -m simulator`: run the simulator in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+
+from simulator.server import serve
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator",
+        description="Serve the DummyJSON-compatible simulator (plus /__sim/faults, /__sim/stats).",
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=9100)
+    parser.add_argument(
+        "--delay-ms", type=int, default=0, help="fixed latency added to every data route"
+    )
+    parser.add_argument("--seed", type=int, default=42, help="seed of the synthetic data")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real simulator on a loopback port, and BFF apps built against it.
+
+Every BFF here is built with ``create_app(Settings(_env_file=None, ...))`` so the developer's own
+environment or ``.env`` never changes what a test sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from support import Simulator, settings_for
+
+from bff.app import create_app
+from simulator import BackgroundServer, create_simulator_app
+
+
+@pytest.fixture(scope="session")
+def simulator_server() -> Iterator[BackgroundServer]:
+    with BackgroundServer(create_simulator_app()) as server:
+        yield server
+
+
+@pytest.fixture
+def sim(simulator_server: BackgroundServer) -> Iterator[Simulator]:
+    """The shared simulator with no faults and zeroed stats, before and after the test."""
+    with httpx.Client(base_url=simulator_server.url, timeout=10) as control:
+        simulator = Simulator(url=simulator_server.url, control=control)
+        simulator.clear()
+        yield simulator
+        simulator.clear()
+
+
+BffFactory = Callable[..., httpx.Client]
+
+
+@pytest.fixture
+def start_bff(sim: Simulator) -> Iterator[BffFactory]:
+    """Start a real BFF server (loopback socket) against the simulator, with setting overrides."""
+    started: list[tuple[BackgroundServer, httpx.Client]] = []
+
+    def start(**overrides: Any) -> httpx.Client:
+        app = create_app(settings_for(sim.url, **overrides))
+        server = BackgroundServer(app)
+        server.__enter__()
+        client = httpx.Client(base_url=server.url, timeout=30)
+        started.append((server, client))
+        return client
+
+    yield start
+    for server, client in reversed(started):
+        client.close()
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+def _shared_bff(simulator_server: BackgroundServer) -> Iterator[str]:
+    with BackgroundServer(create_app(settings_for(simulator_server.url))) as server:
+        yield server.url
+
+
+@pytest.fixture
+def bff(_shared_bff: str, sim: Simulator) -> Iterator[httpx.Client]:
+    """A BFF with default settings, shared by the tests that need nothing special."""
+    with httpx.Client(base_url=_shared_bff, timeout=30) as client:
+        yield client

@@ -1,0 +1,85 @@
+"""Assertions several test suites share (importable as `support`: tests/ is on pythonpath)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from bff.settings import Settings
+
+SENSITIVE_KEYS = frozenset(
+    {"password", "bank", "ssn", "ein", "crypto", "ip", "macAddress", "userAgent"}
+)
+
+
+def keys_in(value: Any) -> set[str]:
+    """Every object key anywhere in a JSON document."""
+    if isinstance(value, dict):
+        found = set(value)
+        for item in value.values():
+            found |= keys_in(item)
+        return found
+    if isinstance(value, list):
+        found = set()
+        for item in value:
+            found |= keys_in(item)
+        return found
+    return set()
+
+
+def assert_no_sensitive_fields(body: Any) -> None:
+    leaked = keys_in(body) & SENSITIVE_KEYS
+    assert not leaked, f"sensitive fields reached the frontend: {sorted(leaked)}"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """An RFC 9457 error with the request id and nothing that looks like a traceback."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("urn:bff:problem:")
+    assert body["title"]
+    assert body["detail"]
+    assert body["requestId"] == response.headers["x-request-id"]
+    assert "Traceback" not in response.text
+    assert "<html" not in response.text.lower()
+    return body
+
+
+def assert_complete(body: dict[str, Any]) -> None:
+    meta = body["meta"]
+    assert meta["partial"] is False
+    assert {section["status"] for section in meta["sections"].values()} == {"ok"}
+
+
+def settings_for(downstream_url: str, **overrides: Any) -> Settings:
+    return Settings(_env_file=None, downstream_url=downstream_url, **overrides)  # type: ignore[call-arg]
+
+
+@dataclass
+class Simulator:
+    """The running simulator and its control routes."""
+
+    url: str
+    control: httpx.Client
+
+    def faults(self, *rules: dict[str, Any]) -> None:
+        response = self.control.put("/__sim/faults", json={"rules": list(rules)})
+        response.raise_for_status()
+
+    def clear(self) -> None:
+        self.control.delete("/__sim/faults").raise_for_status()
+        self.control.delete("/__sim/stats").raise_for_status()
+
+    def stats(self) -> dict[str, Any]:
+        response = self.control.get("/__sim/stats")
+        response.raise_for_status()
+        body: dict[str, Any] = response.json()
+        return body
+
+    def route_count(self, route: str) -> int:
+        routes: dict[str, int] = self.stats()["routes"]
+        return routes.get(route, 0)
