@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any, TypedDict
 
 import httpx
@@ -17,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from bff import __version__
+from bff.contract import install_contract
 from bff.errors import install_error_handlers
 from bff.observability import RequestContextMiddleware
 from bff.routes import ROUTERS
@@ -32,12 +34,19 @@ class LifespanState(TypedDict):
     downstreams: Downstreams
 
 
+def _no_cookies() -> CookieJar:
+    """A jar that accepts nothing: the client is shared by every user, so a session cookie that
+    one user's login sets (DummyJSON sets them) must never ride along on another user's call."""
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+
+
 def build_http_client(
     settings: Settings, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The shared client. ``trust_env=False``: proxy variables of the host must not silently
     reroute downstream traffic (or a bearer token) somewhere else."""
     return httpx.AsyncClient(
+        cookies=_no_cookies(),
         transport=transport,
         limits=httpx.Limits(
             max_connections=settings.pool_max_connections,
@@ -90,6 +99,7 @@ def create_app(
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware, request_timeout=settings.request_timeout)
     install_error_handlers(app)
+    install_contract(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

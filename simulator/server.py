@@ -7,6 +7,7 @@ and the BFF itself with it, on real loopback sockets.
 from __future__ import annotations
 
 import importlib.util
+import socket
 import threading
 from types import TracebackType
 from typing import Any, Self
@@ -49,7 +50,7 @@ class _NotifyingServer(uvicorn.Server):
         super().__init__(config)
         self.ready = ready
 
-    async def startup(self, sockets: Any = None) -> None:
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         try:
             await super().startup(sockets=sockets)
         finally:

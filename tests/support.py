@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from bff.settings import Settings
 
@@ -83,3 +87,22 @@ class Simulator:
     def route_count(self, route: str) -> int:
         routes: dict[str, int] = self.stats()["routes"]
         return routes.get(route, 0)
+
+
+@asynccontextmanager
+async def in_process(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, Any]]]:
+    """Run the app's lifespan and call it in-process, the way a server would.
+
+    Starlette's TestClient is deprecated with httpx; this does the two things it did for us:
+    run the lifespan, and hand its state to every request's scope.
+    """
+    async with app.router.lifespan_context(app) as maybe_state:
+        state: dict[str, Any] = dict(maybe_state or {})
+
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["state"] = dict(state)
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as client:
+            yield client, state

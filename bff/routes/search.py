@@ -10,11 +10,14 @@ from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
 from bff.fanout import Sections, gather
 from bff.routes.params import DOWNSTREAM_FAILURES
 from schemas.responses import (
-    Hits,
+    PostHits,
     PostSummary,
+    ProductHits,
     ProductSummary,
+    RecipeHits,
     RecipeSummary,
     SearchScreen,
+    UserHits,
     UserSummary,
 )
 
@@ -54,25 +57,25 @@ async def search(
     sections.raise_if_all_failed()
     return SearchScreen(
         query=text,
-        products=Hits[ProductSummary](
+        products=ProductHits(
             total=found_products.total,
             items=[ProductSummary.from_downstream(p) for p in found_products.products],
         )
         if found_products
         else None,
-        users=Hits[UserSummary](
+        users=UserHits(
             total=found_users.total,
             items=[UserSummary.from_downstream(u) for u in found_users.users],
         )
         if found_users
         else None,
-        posts=Hits[PostSummary](
+        posts=PostHits(
             total=found_posts.total,
             items=[PostSummary.from_downstream(p) for p in found_posts.posts],
         )
         if found_posts
         else None,
-        recipes=Hits[RecipeSummary](
+        recipes=RecipeHits(
             total=found_recipes.total,
             items=[RecipeSummary.from_downstream(r) for r in found_recipes.recipes],
         )

@@ -83,14 +83,30 @@ class Hits(ResponseModel, Generic[ItemT]):
     items: list[ItemT]
 
 
+class ProductHits(Hits[ProductSummary]):
+    """Products whose title or description matches."""
+
+
+class UserHits(Hits[UserSummary]):
+    """Users whose name, e-mail or username matches."""
+
+
+class PostHits(Hits[PostSummary]):
+    """Posts whose title or body matches."""
+
+
+class RecipeHits(Hits[RecipeSummary]):
+    """Recipes whose name matches."""
+
+
 class SearchScreen(ResponseModel):
     """Search across products, users, posts and recipes at once."""
 
     query: str
-    products: Hits[ProductSummary] | None
-    users: Hits[UserSummary] | None
-    posts: Hits[PostSummary] | None
-    recipes: Hits[RecipeSummary] | None
+    products: ProductHits | None
+    users: UserHits | None
+    posts: PostHits | None
+    recipes: RecipeHits | None
     meta: Meta
 
 
