@@ -5,16 +5,42 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Contract tooling: the TypeScript generator and compiler (npm, in openapi/node_modules) and the
+# Debian chromium that the docs-page test drives. Installed only when missing.
+NODE_STAMP   := openapi/node_modules/.installed-stamp
+CHROMIUM     := /usr/bin/chromium
+OPENAPI_REF  ?= HEAD
+APT          := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: install run serve simulator test lint format typecheck unit integration openapi clean
+.PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
+	system-tools node-tools openapi-check contract e2e bench bench-smoke bench-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing
+system-tools:
+	@missing=""; \
+	test -x $(CHROMIUM) || missing="$$missing chromium"; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(NODE_STAMP): openapi/package.json
+	@$(MAKE) --no-print-directory system-tools
+	cd openapi && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
+node-tools: $(NODE_STAMP)
 
 ## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000)
 run: install
@@ -28,7 +54,7 @@ simulator: install
 	$(BIN)/bff simulator --host $(HOST) --port 9100
 
 ## test: lint, type-check, then the whole suite
-test: install lint typecheck
+test: install system-tools node-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
 lint: install
@@ -40,7 +66,7 @@ format: install
 	$(BIN)/ruff format .
 
 typecheck: install
-	$(BIN)/mypy --strict bff clients schemas simulator
+	$(BIN)/mypy --strict bff clients schemas simulator bench
 
 unit: install
 	$(BIN)/pytest tests/unit
@@ -48,9 +74,36 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration
 
-## openapi: regenerate the published contract
-openapi: install
+## openapi: regenerate the published contract and the TypeScript types generated from it
+openapi: install node-tools
 	$(BIN)/bff openapi --output openapi/openapi.json
+	cd openapi && npm run --silent types
+
+## openapi-check: classify the app's contract changes since git ref OPENAPI_REF (default HEAD)
+openapi-check: install
+	$(BIN)/python -m bff.openapi_diff --base-ref $(OPENAPI_REF)
+
+## contract: the contract tests (published spec, types, Schemathesis, downstream contracts)
+contract: install system-tools node-tools
+	$(BIN)/pytest tests/contract
+
+## e2e: the docs page in headless Chromium
+e2e: install system-tools
+	$(BIN)/pytest tests/e2e
+
+## bench-tools: wrk, the benchmarks' load generator (Debian package), only when missing
+bench-tools:
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian package: wrk"; \
+		$(APT) install -y -qq --no-install-recommends wrk 2>/dev/null || \
+		{ $(APT) update -qq && $(APT) install -y -qq --no-install-recommends wrk; }; }
+
+## bench: the BFF against its baselines on 127.0.0.1, a few minutes; bench/results/latest.{md,json}
+bench: install bench-tools
+	$(BIN)/python -m bench --profile full
+
+## bench-smoke: the same runner with tiny durations (seconds); bench/results/smoke.{md,json}
+bench-smoke: install bench-tools
+	$(BIN)/python -m bench --profile smoke
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules

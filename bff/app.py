@@ -19,11 +19,14 @@ from fastapi.routing import APIRoute
 
 from bff import __version__
 from bff.contract import install_contract
+from bff.docs import install_docs
 from bff.errors import install_error_handlers
 from bff.observability import RequestContextMiddleware
 from bff.routes import ROUTERS
 from bff.settings import Settings
+from bff.transport import build_transport
 from clients import Downstreams
+from clients.media import MediaClient
 from schemas.responses import Problem
 
 
@@ -32,6 +35,7 @@ class LifespanState(TypedDict):
 
     http: httpx.AsyncClient
     downstreams: Downstreams
+    media: MediaClient
 
 
 def _no_cookies() -> CookieJar:
@@ -47,12 +51,8 @@ def build_http_client(
     reroute downstream traffic (or a bearer token) somewhere else."""
     return httpx.AsyncClient(
         cookies=_no_cookies(),
-        transport=transport,
-        limits=httpx.Limits(
-            max_connections=settings.pool_max_connections,
-            max_keepalive_connections=settings.pool_max_keepalive,
-            keepalive_expiry=settings.pool_keepalive_expiry,
-        ),
+        # The pool settings live on the transport: httpx ignores `limits` when given one.
+        transport=transport or build_transport(settings),
         timeout=httpx.Timeout(
             settings.downstream_timeout,
             connect=settings.connect_timeout,
@@ -80,9 +80,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
         async with build_http_client(settings, transport) as http:
+            # Also on app.state, read-only, for tests and diagnostics that inspect the pool.
+            app.state.http = http
             yield {
                 "http": http,
                 "downstreams": Downstreams.build(http, settings.service_policies()),
+                "media": MediaClient(http, settings.media_policy()),
             }
 
     error_responses: dict[int | str, dict[str, Any]] = {
@@ -95,11 +98,14 @@ def create_app(
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
         responses=error_responses,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.add_middleware(RequestContextMiddleware, request_timeout=settings.request_timeout)
     install_error_handlers(app)
     install_contract(app)
+    install_docs(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -23,11 +23,17 @@ from clients import (
     TodosClient,
     UsersClient,
 )
+from clients.media import MediaClient
 
 
 def get_downstreams(request: Request) -> Downstreams:
     downstreams: Downstreams = request.state.downstreams
     return downstreams
+
+
+def get_media(request: Request) -> MediaClient:
+    media: MediaClient = request.state.media
+    return media
 
 
 def get_settings(request: Request) -> Settings:
@@ -37,6 +43,7 @@ def get_settings(request: Request) -> Settings:
 
 DownstreamsDep = Annotated[Downstreams, Depends(get_downstreams)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+MediaDep = Annotated[MediaClient, Depends(get_media)]
 
 
 def _users(downstreams: DownstreamsDep) -> UsersClient:

@@ -9,6 +9,7 @@ about the code: a stack trace or a downstream's body is never sent to a browser.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
@@ -33,6 +34,8 @@ from clients import (
 )
 
 logger = logging.getLogger("bff.errors")
+
+_DEFAULT_RETRY_AFTER = 1.0
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -77,7 +80,7 @@ def problem(
 ) -> ProblemResponse:
     phrase = HTTPStatus(status).phrase
     body: dict[str, Any] = {
-        "type": f"urn:bff:problem:{code or phrase.lower().replace(' ', '-')}",
+        "type": f"urn:bff:problem:{(code or phrase.lower()).replace(' ', '-').replace('_', '-')}",
         "title": phrase,
         "status": status,
         "detail": detail,
@@ -86,6 +89,13 @@ def problem(
     }
     body.update({key: value for key, value in extra.items() if value is not None})
     return ProblemResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def retry_after_header(exc: DownstreamError) -> str:
+    """Whole seconds, rounded up so a frontend never comes back before the breaker would let it
+    through; a rate limit that named no delay gets one second, since a 503 should say when."""
+    seconds = exc.retry_after if exc.retry_after is not None else _DEFAULT_RETRY_AFTER
+    return str(max(1, math.ceil(seconds)))
 
 
 def downstream_http_status(exc: DownstreamError) -> int:
@@ -99,9 +109,17 @@ async def _downstream_error(request: Request, exc: Exception) -> ProblemResponse
     assert isinstance(exc, DownstreamError)
     status = downstream_http_status(exc)
     headers = None
-    if isinstance(exc, RateLimited) and exc.retry_after is not None:
-        headers = {"Retry-After": str(max(1, round(exc.retry_after)))}
-    logger.warning("downstream %s failed: %s (%s) -> %d", exc.service, exc.code, exc.detail, status)
+    if status == 503:
+        headers = {"Retry-After": retry_after_header(exc)}
+    # The failed call itself was logged by the pipeline; this line ties it to the answer given.
+    logger.info(
+        "request_id=%s answered %d: required downstream %s failed with %s after %d attempt(s)",
+        request_id_of(request),
+        status,
+        exc.service,
+        exc.code,
+        exc.attempts,
+    )
     return problem(
         request, status, exc.detail, code=exc.code, headers=headers, downstream=exc.service
     )

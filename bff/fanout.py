@@ -8,6 +8,12 @@ degrades to null plus a typed entry in ``meta.sections``, so the page still rend
 ``gather`` uses a TaskGroup rather than bare ``asyncio.gather``: when a required section fails,
 its siblings are cancelled at once instead of running on, holding pooled connections, for an
 answer nobody will read.
+
+A failed section's status is the failure's own ``code`` (``timeout``, ``rate_limited``,
+``circuit_open``, ``bad_response``, ``unavailable``, ``not_found``, ``unauthorized``), or
+``error`` for any kind the contract does not name; it carries the downstream, its HTTP status,
+the attempts really made and whether asking again may help. ``Sections.meta()`` is the one place
+that decides a response is partial, so it also flags the response header (``X-BFF-Partial``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
 from typing import Any, TypeVar, get_args, overload
 
+from bff.observability import mark_partial
 from clients import DownstreamError
 from schemas.responses import Meta, SectionStatus, SectionStatusName
 
@@ -101,6 +108,8 @@ class Sections:
             name: self._status.get(name, SectionStatus(status="skipped")) for name in self._names
         }
         partial = any(status.status != "ok" for status in sections.values())
+        if partial:
+            mark_partial()
         return Meta(partial=partial, sections=sections)
 
 

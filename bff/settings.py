@@ -9,12 +9,13 @@ after a pause).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from clients import SERVICES, ServicePolicy
+from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
 
 Service = Literal["users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth"]
 
@@ -39,6 +40,16 @@ class Settings(BaseSettings):
     quotes_url: AnyHttpUrl | None = Field(None, description="Override for the quotes API.")
     recipes_url: AnyHttpUrl | None = Field(None, description="Override for the recipes API.")
     auth_url: AnyHttpUrl | None = Field(None, description="Override for the auth API.")
+
+    # Streaming.
+    media_url: AnyHttpUrl | None = Field(
+        None,
+        description="Origin that image paths are fetched from (default: the downstream URL). "
+        "Only the path of an image URL found in downstream data is used, never its host.",
+    )
+    export_page_size: int = Field(
+        50, ge=1, le=100, description="Products per downstream page of the NDJSON export."
+    )
 
     # Time.
     request_timeout: float = Field(
@@ -68,6 +79,94 @@ class Settings(BaseSettings):
     pool_timeout: float = Field(
         2.0, gt=0, le=60, description="Seconds to wait for a free pooled connection."
     )
+
+    # The outbound transport beneath the shared client (bff/transport.py).
+    http_transport: Literal["httpcore", "aiohttp"] = Field(
+        "aiohttp",
+        description="What moves the bytes under the shared httpx.AsyncClient: `aiohttp` (an "
+        "aiohttp connector; cheaper per call, measured in bench/) or `httpcore` (httpx's own "
+        "pool). Both take the pool settings above.",
+    )
+
+    # Resilience: retries, the retry budget, circuit breakers and hedging, per downstream API.
+    # Mapped into each service's ServicePolicy by service_policies(); what each knob means, and
+    # why its default, is documented on the records in clients/policies.py.
+    retry_attempts: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Attempts of one idempotent downstream call, the first included "
+        "(1 turns retries off).",
+    )
+    retry_backoff_base: float = Field(
+        0.05, gt=0, le=10, description="Ceiling of the first retry's random wait, in seconds."
+    )
+    retry_backoff_max: float = Field(
+        1.0, gt=0, le=60, description="Largest ceiling of a retry's random wait, in seconds."
+    )
+    retry_after_max: float = Field(
+        2.0,
+        ge=0,
+        le=60,
+        description="Longest downstream Retry-After the BFF waits out before retrying; a longer "
+        "one fails the call at once.",
+    )
+    retry_budget_ratio: float = Field(
+        0.2, ge=0, le=1, description="Retries may add at most this share of a service's calls."
+    )
+    retry_budget_min_per_second: float = Field(
+        10.0,
+        ge=0,
+        le=10_000,
+        description="Retries per second per service allowed whatever the ratio (a quiet "
+        "service can still retry).",
+    )
+    breaker_failure_ratio: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="Share of failed attempts in the window that opens a service's circuit.",
+    )
+    breaker_min_calls: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        description="Attempts the window must hold before the failure ratio is judged.",
+    )
+    breaker_window: float = Field(
+        10.0, gt=0, le=600, description="Sliding window of the failure ratio, in seconds."
+    )
+    breaker_consecutive_failures: int = Field(
+        10,
+        ge=0,
+        le=100_000,
+        description="Failed attempts in a row that open the circuit (0: only the ratio).",
+    )
+    breaker_open_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=600,
+        description="How long an open circuit refuses calls before letting one probe through.",
+    )
+    hedge_services: Annotated[tuple[Service, ...], NoDecode] = Field(
+        (),
+        description="APIs whose idempotent calls are hedged: a second attempt once the first "
+        "is slower than that API's recent p95 (comma-separated, e.g. `products,quotes`; off "
+        "by default).",
+    )
+
+    @field_validator("hedge_services", mode="before")
+    @classmethod
+    def _split_services(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(name.strip() for name in value.split(",") if name.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _check_resilience(self) -> Settings:
+        if self.retry_backoff_max < self.retry_backoff_base:
+            raise ValueError("BFF_RETRY_BACKOFF_MAX must not be below BFF_RETRY_BACKOFF_BASE")
+        return self
 
     # Screens.
     fanout_concurrency: int = Field(
@@ -101,9 +200,39 @@ class Settings(BaseSettings):
         override: AnyHttpUrl | None = getattr(self, f"{service}_url")
         return str(override or self.downstream_url).rstrip("/")
 
+    def media_policy(self) -> ServicePolicy:
+        """Where streamed media comes from; see ``media_url``."""
+        base = str(self.media_url or self.downstream_url).rstrip("/")
+        return ServicePolicy(base_url=base, timeout=self.downstream_timeout)
+
     def service_policies(self) -> dict[str, ServicePolicy]:
         """One policy per downstream API, handed to the clients (which never read settings)."""
+        retry = RetryPolicy(
+            attempts=self.retry_attempts,
+            backoff_base=self.retry_backoff_base,
+            backoff_max=self.retry_backoff_max,
+            retry_after_max=self.retry_after_max,
+        )
+        budget = BudgetPolicy(
+            ratio=self.retry_budget_ratio, min_per_second=self.retry_budget_min_per_second
+        )
+        breaker = BreakerPolicy(
+            failure_ratio=self.breaker_failure_ratio,
+            min_calls=self.breaker_min_calls,
+            window=self.breaker_window,
+            consecutive_failures=self.breaker_consecutive_failures,
+            open_seconds=self.breaker_open_seconds,
+        )
         return {
-            service: ServicePolicy(base_url=self.url_for(service), timeout=self.downstream_timeout)
+            service: ServicePolicy(
+                base_url=self.url_for(service),
+                timeout=self.downstream_timeout,
+                connect_timeout=self.connect_timeout,
+                pool_timeout=self.pool_timeout,
+                retry=retry,
+                budget=budget,
+                breaker=breaker,
+                hedge=HedgePolicy(enabled=service in self.hedge_services),
+            )
             for service in SERVICES
         }

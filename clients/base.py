@@ -1,37 +1,59 @@
 """The one request pipeline that every typed client calls through.
 
 A downstream call passes through these steps, outermost first, each a named method below so that
-the issues adding caching, single-flight, the circuit breaker and retries each fill one step without
-reshaping the others:
+caching, single-flight, the circuit breaker and retries each fill one step without reshaping the
+others:
 
 1. `_cached`        - cache lookup (GET only)
 2. `_single_flight` - concurrent identical misses share one call
-3. `_guarded`       - circuit breaker per service
-4. `_with_retries`  - retries for idempotent calls, within the deadline
-5. `_attempt`       - one send and decode, with timeout = min(policy timeout, remaining deadline)
+3. `_guarded`       - circuit breaker per service (`breaker.py`): refuse at once while open
+4. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
+5. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
+                      hedged (`hedging.py`) when the service's policy asks for it
 
 Every step returns the decoded (frozen, shareable) model, so a cache or a single-flight can hand one
-result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`).
+result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`), and is logged
+once, in `request`, with the request id, the service, its code and the attempts made.
+
+The happy path is on every call, so it stays lean: no tenacity loop, no task, no lock and no
+allocation beyond the request itself unless something fails (or the request collects timings,
+which costs one small record per call).
 """
 
+import asyncio
+import logging
+import random
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from time import perf_counter
 from typing import ClassVar, TypeVar
 
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from clients.breaker import CircuitBreaker, verdict
+from clients.budget import RetryBudget
 from clients.context import request_id_var
 from clients.deadline import remaining
-from clients.errors import BadRequest, Timeout
+from clients.errors import BadRequest, DownstreamError, Timeout
+from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
+from clients.retry import Sleep, is_idempotent, retry_call
+from clients.timing import CallTiming, calls_var, current_call
 from clients.translate import error_for_status, error_for_transport, error_for_validation
 
 T = TypeVar("T")
 
+logger = logging.getLogger("clients.downstream")
+
 Params = Mapping[str, str | int]
 """Query parameters; values are encoded by httpx, never concatenated into the path."""
+
+DEADLINE_HEADER = "X-Request-Timeout"
+"""Sent on every attempt: the seconds this attempt will wait, so the next hop can stop working on
+an answer nobody will read. The same header the BFF itself honours from frontends, so BFFs (or any
+service that honours it) can be chained."""
 
 # Characters with no place in a relative path: query/fragment delimiters (use `params`), backslashes
 # (some servers read them as "/"), whitespace and control characters.
@@ -56,12 +78,32 @@ class DownstreamClient:
     """Calls one downstream service through the shared pooled `httpx.AsyncClient`.
 
     It never owns the AsyncClient (the app's lifespan does), so many of these can share one pool.
+    It does own its service's resilience state (circuit breaker, retry budget, recent latencies),
+    because there is exactly one of these per service in a `Downstreams`. `breaker`, `budget`,
+    `sleep` and `rand` can be injected so tests control time and chance.
     """
 
-    def __init__(self, http: httpx.AsyncClient, *, service: str, policy: ServicePolicy) -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        *,
+        service: str,
+        policy: ServicePolicy,
+        breaker: CircuitBreaker | None = None,
+        budget: RetryBudget | None = None,
+        sleep: Sleep = asyncio.sleep,
+        rand: Callable[[], float] = random.random,
+    ) -> None:
         self._http = http
         self.service = service
         self.policy = policy
+        self.breaker = breaker or CircuitBreaker(service, policy.breaker)
+        self.budget = budget or RetryBudget(policy.budget)
+        self._sleep = sleep
+        self._rand = rand
+        self._latencies = LatencyWindow(policy.hedge) if policy.hedge.enabled else None
+        # The usual attempt's timeout, built once; only a deadline-shortened attempt needs its own.
+        self._timeout = self._httpx_timeout(policy.timeout)
 
     async def get(
         self,
@@ -100,7 +142,29 @@ class DownstreamClient:
         `TypeAdapter` built once by the caller (building one per call would be slow).
         """
         call = Call(method.upper(), self._url(path), params=params, json=json, headers=headers)
-        return await self._cached(call, model)
+        calls = calls_var.get()
+        if calls is None:
+            try:
+                return await self._cached(call, model)
+            except DownstreamError as exc:
+                self._log_failure(call.method, path, exc)
+                raise
+        entry = CallTiming(self.service, call.method, path)
+        calls.append(entry)
+        token = current_call.set(entry)
+        started = perf_counter()
+        try:
+            result = await self._cached(call, model)
+        except DownstreamError as exc:
+            entry.outcome = exc.code
+            entry.status = exc.status
+            self._log_failure(call.method, path, exc)
+            raise
+        finally:
+            entry.duration = perf_counter() - started
+            current_call.reset(token)
+        entry.outcome = "ok"
+        return result
 
     def _url(self, path: str) -> str:
         """Append `path` to the service's base URL, refusing anything that could leave it.
@@ -137,36 +201,115 @@ class DownstreamClient:
         return await self._guarded(call, model)
 
     async def _guarded(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
-        """Circuit breaker: pass-through for now.
+        """Circuit breaker: raise `CircuitOpen` without calling while the service's breaker is
+        open; when it is half-open, this call may be the one probe, released when it ends.
 
-        Will count this service's failures, raise `CircuitOpen` without calling while open, and
-        let one probe through when half-open.
+        Outcomes are recorded per attempt, in `_attempt`, where each one's cause is known.
         """
-        return await self._with_retries(call, model)
+        if not self.breaker.acquire():
+            return await self._with_retries(call, model)
+        try:
+            return await self._with_retries(call, model)
+        finally:
+            self.breaker.release()
 
     async def _with_retries(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
-        """Retries: pass-through for now (one attempt).
+        """Retries: the first attempt directly, then `retry_call` (tenacity) if it failed with a
+        retryable error and the call is idempotent. See `retry.py` for the rules."""
+        self.budget.deposit()
+        try:
+            return await self._try(call, model)
+        except DownstreamError as exc:
+            if not (
+                exc.retryable
+                and self.policy.retry.attempts > 1
+                and is_idempotent(call.method, call.headers)
+            ):
+                raise
+            first = exc
+        return await retry_call(
+            lambda: self._try(call, model),
+            first,
+            policy=self.policy.retry,
+            budget=self.budget,
+            breaker=self.breaker,
+            sleep=self._sleep,
+            rand=self._rand,
+        )
 
-        Will retry idempotent calls on errors marked `retryable`, with exponential backoff, full
-        jitter and `Retry-After`, never past the deadline, recording the count in `attempts`.
-        """
-        return await self._attempt(call, model)
+    def _try(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
+        """One attempt, hedged when the policy asks, the call is idempotent and the service's
+        recent latencies are known."""
+        if self._latencies is None or not is_idempotent(call.method, call.headers):
+            return self._attempt(call, model)
+        delay = self._latencies.delay()
+        if delay is None:
+            return self._attempt(call, model)
+        return hedged(lambda: self._attempt(call, model), delay=delay, may_hedge=self._may_hedge)
+
+    def _may_hedge(self) -> bool:
+        """A hedge is a retry that starts early: the same deadline, breaker and budget rules."""
+        left = remaining()
+        if left is not None and left < self.policy.retry.min_attempt_time:
+            return False
+        return self.breaker.allows_retry() and self.budget.try_spend()
 
     async def _attempt(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
-        """One send and decode: the only step that touches the network."""
-        response = await self._send(call)
-        return self._decode(response, model)
+        """One send and decode: the only step that touches the network.
 
-    def _attempt_timeout(self) -> float:
-        """This attempt's timeout: the policy's, cut short by the request's remaining deadline."""
+        httpx's timeouts bound each connect, read, write and pool wait separately, so a body
+        trickled a byte at a time would never trip them; `asyncio.timeout` bounds the attempt as
+        a whole. Its outcome is recorded by the breaker here, where the cause is known.
+        """
+        timeout, by_deadline = self._attempt_timeout()
+        entry = current_call.get()
+        if entry is not None:
+            entry.attempts += 1
+        started = perf_counter() if self._latencies is not None else 0.0
+        try:
+            async with asyncio.timeout(timeout):
+                response = await self._send(call, timeout, by_deadline)
+            result = self._decode(response, model)
+        except TimeoutError:
+            exc = Timeout(self.service, f"no answer within {timeout:.3g}s", by_deadline=by_deadline)
+            self.breaker.record(exc)
+            raise exc from None
+        except DownstreamError as exc:
+            self.breaker.record(exc)
+            raise
+        self.breaker.record_success()
+        if self._latencies is not None:
+            self._latencies.add(perf_counter() - started)
+        return result
+
+    def _attempt_timeout(self) -> tuple[float, bool]:
+        """This attempt's timeout, and whether the request's remaining deadline set it (rather
+        than the policy's timeout)."""
         budget = remaining()
-        if budget is None:
-            return self.policy.timeout
+        if budget is None or budget >= self.policy.timeout:
+            return self.policy.timeout, False
         if budget <= 0:
-            raise Timeout(self.service, "request deadline exceeded before sending", retryable=False)
-        return min(self.policy.timeout, budget)
+            raise Timeout(
+                self.service,
+                "request deadline exceeded before sending",
+                retryable=False,
+                attempts=0,
+                local=True,
+                by_deadline=True,
+            )
+        return budget, True
 
-    def _headers(self, call: Call) -> httpx.Headers:
+    def _httpx_timeout(self, timeout: float) -> httpx.Timeout:
+        """Read and write get the attempt's whole timeout; connecting and waiting for a pooled
+        connection keep their own, shorter limits (a dead host should fail in 2 s, not 5)."""
+        policy = self.policy
+        return httpx.Timeout(
+            timeout,
+            connect=min(policy.connect_timeout, timeout),
+            pool=min(policy.pool_timeout, timeout),
+        )
+
+    def _headers(self, call: Call, timeout: float) -> httpx.Headers:
         headers = httpx.Headers(call.headers)
         request_id = request_id_var.get()
         if (
@@ -175,26 +318,29 @@ class DownstreamClient:
             and _HEADER_TOKEN.fullmatch(request_id)
         ):
             headers["X-Request-ID"] = request_id
+        if DEADLINE_HEADER not in headers:
+            headers[DEADLINE_HEADER] = f"{timeout:.3f}"
         return headers
 
-    async def _send(self, call: Call) -> httpx.Response:
-        """Send without streaming, so the body is read and the connection is back in the pool."""
-        timeout = self._attempt_timeout()
+    async def _send(self, call: Call, seconds: float, by_deadline: bool) -> httpx.Response:
+        """Send without streaming, so the body is read and the connection is back in the pool
+        (also when the answer is an error that a retry will follow)."""
+        httpx_timeout = self._timeout if not by_deadline else self._httpx_timeout(seconds)
         try:
             request = self._http.build_request(
                 call.method,
                 call.url,
                 params=call.params,
                 json=call.json,
-                headers=self._headers(call),
-                timeout=httpx.Timeout(timeout),
+                headers=self._headers(call, seconds),
+                timeout=httpx_timeout,
             )
         except httpx.InvalidURL as exc:
-            raise BadRequest(self.service, "request URL could not be encoded") from exc
+            raise BadRequest(self.service, "request URL could not be encoded", local=True) from exc
         try:
             return await self._http.send(request)
         except httpx.HTTPError as exc:
-            raise error_for_transport(self.service, exc, timeout) from exc
+            raise error_for_transport(self.service, exc, seconds, by_deadline=by_deadline) from exc
 
     def _decode(self, response: httpx.Response, model: type[T] | TypeAdapter[T]) -> T:
         """Decode a 2xx body in one pass (in Rust); anything else becomes a typed error."""
@@ -204,6 +350,26 @@ class DownstreamClient:
             return _validate(model, response.content)
         except ValidationError as exc:
             raise error_for_validation(self.service, exc.title, exc) from exc
+
+    def _log_failure(self, method: str, path: str, exc: DownstreamError) -> None:
+        """One line per failed call: enough to find it (request id) and judge it (code, status,
+        attempts); never a body, a query string or a header, so never a token."""
+        # A downstream fault is a warning; a sane answer (404, 401...) or a call the breaker
+        # refused is routine (the breaker already warned once, when it opened).
+        routine = verdict(exc) is False or exc.code == "circuit_open"
+        logger.log(
+            logging.INFO if routine else logging.WARNING,
+            "downstream call failed: request_id=%s service=%s call=%s %s code=%s status=%s "
+            "attempts=%d detail=%r",
+            request_id_var.get(),
+            self.service,
+            method,
+            path,
+            exc.code,
+            exc.status,
+            exc.attempts,
+            exc.detail,
+        )
 
 
 class ServiceClient:

@@ -1,7 +1,9 @@
 """All typed clients of the app, built together over one shared AsyncClient.
 
 The app's lifespan builds one `Downstreams` and hands it to routes; nothing here is module-level
-state, so tests build their own over a mock transport.
+state, so tests build their own over a mock transport. Each service's client owns that service's
+resilience state (circuit breaker, retry budget), so one `Downstreams` is one set of breakers, and
+two apps in one process (tests) never share them.
 """
 
 from collections.abc import Mapping
@@ -10,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from clients.auth import AuthClient
+from clients.breaker import CircuitBreaker
 from clients.carts import CartsClient
 from clients.policies import ServicePolicy
 from clients.posts import PostsClient
@@ -50,3 +53,8 @@ class Downstreams:
             recipes=RecipesClient(http, policies["recipes"]),
             auth=AuthClient(http, policies["auth"]),
         )
+
+    @property
+    def breakers(self) -> Mapping[str, CircuitBreaker]:
+        """Each service's circuit breaker, read-only (for metrics, health and tests)."""
+        return {name: getattr(self, name).downstream.breaker for name in SERVICES}

@@ -47,23 +47,41 @@ def error_for_status(service: str, response: httpx.Response) -> DownstreamError:
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         return RateLimited(service, detail, status=status, retry_after=retry_after)
     if 500 <= status <= 599:
-        return Unavailable(service, detail, status=status, retryable=status in _RETRYABLE_STATUSES)
+        # A 503 may say when to come back (RFC 9110 10.2.3); the retry step honours it.
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return Unavailable(
+            service,
+            detail,
+            status=status,
+            retryable=status in _RETRYABLE_STATUSES,
+            retry_after=retry_after,
+        )
     return BadResponse(service, f"unexpected status {_status_text(response)}", status=status)
 
 
-def error_for_transport(service: str, exc: httpx.HTTPError, timeout: float) -> DownstreamError:
-    """The typed error for an exception raised while sending or receiving."""
+def error_for_transport(
+    service: str, exc: httpx.HTTPError, timeout: float, *, by_deadline: bool = False
+) -> DownstreamError:
+    """The typed error for an exception raised while sending or receiving.
+
+    `by_deadline` says the attempt's `timeout` was cut short by the request's deadline.
+    """
     kind = type(exc).__name__
     if isinstance(exc, httpx.PoolTimeout):
-        # Waiting longer for a free connection makes the congestion worse: not retryable.
-        return Unavailable(service, f"connection pool exhausted ({kind})", retryable=False)
+        # Waiting longer for a free connection makes the congestion worse: not retryable. And
+        # `local`: the pool is shared by every service, so its exhaustion is not this one's fault.
+        return Unavailable(
+            service, f"connection pool exhausted ({kind})", retryable=False, local=True
+        )
     if isinstance(exc, httpx.TimeoutException):
-        return Timeout(service, f"no answer within {timeout:.3g}s ({kind})")
+        return Timeout(
+            service, f"no answer within {timeout:.3g}s ({kind})", by_deadline=by_deadline
+        )
     if isinstance(exc, httpx.DecodingError):
         return BadResponse(service, f"undecodable response body ({kind})")
     if isinstance(exc, httpx.LocalProtocolError):
         # httpx refused to send what we built (e.g. an invalid header): our bug, not an outage.
-        return BadRequest(service, f"request could not be sent ({kind})")
+        return BadRequest(service, f"request could not be sent ({kind})", local=True)
     if isinstance(exc, httpx.TooManyRedirects):
         return BadResponse(service, f"too many redirects ({kind})")
     # Refused, reset or half-closed connections: the request did not complete, so an idempotent

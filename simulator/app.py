@@ -16,6 +16,7 @@ from starlette.routing import BaseRoute
 
 from simulator.auth import AuthRoutes
 from simulator.control import ControlRoutes
+from simulator.media import media_routes
 from simulator.middleware import SimulatorMiddleware, install_reset_log_filter
 from simulator.responses import (
     GZIP_LEVEL,
@@ -51,6 +52,7 @@ def create_simulator_app(*, seed: int = 42, delay_ms: int = 0) -> Starlette:
         *ControlRoutes(state).routes(),
         *AuthRoutes(state).routes(),
         *DataRoutes(state).routes(),
+        *media_routes(),
     ]
     app = Starlette(
         routes=routes,

@@ -12,7 +12,9 @@
       "rate": 0.5,            optional, default 1.0; probability that a matching request is hit
       "every": 3,             optional; hit exactly every Nth matching request (replaces `rate`)
       "times": 2,             optional; stop after hitting N requests ("fail twice then succeed")
-      "chunks": 10            slow_body only, default 10; number of body chunks
+      "chunks": 10,           slow_body only, default 10; number of body chunks
+      "after_bytes": 65536    reset only, optional; serve the real response and drop the
+                              connection after this many body bytes (a reset mid-stream)
     }
 
 Rules are tried in order and the first one that fires wins. `rate` draws from a RNG seeded at every
@@ -44,6 +46,7 @@ _KEYS = frozenset(
         "every",
         "times",
         "chunks",
+        "after_bytes",
     }
 )
 
@@ -64,6 +67,7 @@ class FaultRule:
     every: int | None = None
     times: int | None = None
     chunks: int = 10
+    after_bytes: int | None = None
     _pattern: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +94,8 @@ class FaultRule:
             rule["times"] = self.times
         if self.mode == "slow_body":
             rule["chunks"] = self.chunks
+        if self.after_bytes is not None:
+            rule["after_bytes"] = self.after_bytes
         return rule
 
 
@@ -132,6 +138,7 @@ def parse_rule(raw: object) -> FaultRule:
         every=_int(raw, "every", None, 1, 1_000_000),
         times=_int(raw, "times", None, 1, 1_000_000),
         chunks=cast(int, _int(raw, "chunks", 10, 1, 10_000)),
+        after_bytes=_int(raw, "after_bytes", None, 0, 1 << 40),
     )
 
 

@@ -199,6 +199,8 @@ class SimulatorMiddleware:
             await self.app(scope, receive, send)
         elif rule.mode == "status":
             await self._status(rule, send)
+        elif rule.mode == "reset" and rule.after_bytes is not None:
+            await self._reset_after(rule.after_bytes, scope, receive, send)
         elif rule.mode == "reset":
             await send(
                 {
@@ -217,6 +219,23 @@ class SimulatorMiddleware:
             await self._slow_body(rule, scope, receive, send)
         else:
             await self._drift(scope, receive, send)
+
+    async def _reset_after(self, limit: int, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve the real response, but drop the connection once `limit` body bytes are out."""
+        sent = 0
+
+        async def cut(message: Message) -> None:
+            nonlocal sent
+            if message["type"] == "http.response.body":
+                body: bytes = message.get("body", b"")
+                if sent + len(body) >= limit:
+                    await send({**message, "body": body[: limit - sent], "more_body": True})
+                    raise SimulatedReset(scope["path"])
+                sent += len(body)
+            await send(message)
+
+        plain = [(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"]
+        await self.app({**scope, "headers": plain}, receive, cut)
 
     async def _status(self, rule: FaultRule, send: Send) -> None:
         if rule.status in (204, 304):

@@ -7,13 +7,14 @@ environment or ``.env`` never changes what a test sees.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import pytest
 from support import Simulator, settings_for
 
 from bff.app import create_app
+from bff.settings import Settings
 from simulator import BackgroundServer, create_simulator_app
 
 
@@ -34,15 +35,22 @@ def sim(simulator_server: BackgroundServer) -> Iterator[Simulator]:
 
 
 BffFactory = Callable[..., httpx.Client]
+HTTP_TRANSPORTS: tuple[str, ...] = get_args(Settings.model_fields["http_transport"].annotation)
+
+
+@pytest.fixture(scope="session", params=HTTP_TRANSPORTS)
+def http_transport(request: pytest.FixtureRequest) -> str:
+    """Every test that starts a BFF runs once per ``BFF_HTTP_TRANSPORT``: both stay supported."""
+    return str(request.param)
 
 
 @pytest.fixture
-def start_bff(sim: Simulator) -> Iterator[BffFactory]:
+def start_bff(sim: Simulator, http_transport: str) -> Iterator[BffFactory]:
     """Start a real BFF server (loopback socket) against the simulator, with setting overrides."""
     started: list[tuple[BackgroundServer, httpx.Client]] = []
 
     def start(**overrides: Any) -> httpx.Client:
-        app = create_app(settings_for(sim.url, **overrides))
+        app = create_app(settings_for(sim.url, **{"http_transport": http_transport, **overrides}))
         server = BackgroundServer(app)
         server.__enter__()
         client = httpx.Client(base_url=server.url, timeout=30)
@@ -56,8 +64,9 @@ def start_bff(sim: Simulator) -> Iterator[BffFactory]:
 
 
 @pytest.fixture(scope="session")
-def _shared_bff(simulator_server: BackgroundServer) -> Iterator[str]:
-    with BackgroundServer(create_app(settings_for(simulator_server.url))) as server:
+def _shared_bff(simulator_server: BackgroundServer, http_transport: str) -> Iterator[str]:
+    app = create_app(settings_for(simulator_server.url, http_transport=http_transport))
+    with BackgroundServer(app) as server:
         yield server.url
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -106,3 +110,83 @@ async def in_process(app: FastAPI) -> AsyncIterator[tuple[httpx.AsyncClient, dic
         transport = httpx.ASGITransport(app=with_state)
         async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as client:
             yield client, state
+
+
+def pool_in_use(http: httpx.AsyncClient) -> int:
+    """Connections of the client's pool that are busy, plus requests waiting for one: zero once
+    every response has been closed. Knows both transports of ``BFF_HTTP_TRANSPORT``."""
+    transport = http._transport  # type: ignore[attr-defined]
+    connector = getattr(transport, "connector", None)
+    if connector is not None:  # aiohttp: acquired connections and queued waiters
+        waiting = sum(len(queue) for queue in connector._waiters.values())
+        return len(connector._acquired) + waiting
+    pool = transport._pool
+    busy = sum(1 for conn in pool.connections if not conn.is_idle() and not conn.is_closed())
+    return busy + len(pool._requests)
+
+
+def wait_until(condition: Callable[[], bool], *, within: float = 5.0) -> bool:
+    """Poll ``condition`` until it holds or ``within`` seconds pass; for effects that happen on
+    another thread (a server noticing a disconnect). Returns the last answer."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
+class RedisServer:
+    """A real ``redis-server`` on a free loopback port, for the shared cache tier's tests.
+
+    The Makefile installs Debian's redis-server when it is missing; without it this fails.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        binary = shutil.which("redis-server")
+        assert binary, "redis-server is not installed (make test installs it)"
+        self.process = subprocess.Popen(
+            [
+                *(binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--protected-mode", "yes"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        assert wait_until(self._answers, within=10), "redis-server did not start"
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def __enter__(self) -> RedisServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port

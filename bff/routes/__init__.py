@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from bff.routes import auth, carts, home, posts, products, profile, search
+from bff.routes import auth, carts, home, media, posts, products, profile, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     profile.router,
@@ -12,4 +12,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     home.router,
     search.router,
     auth.router,
+    media.router,
 )

@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bff.deps import AuthDep, CartsDep, UsersDep
 from bff.errors import BFFError
 from bff.fanout import Sections, gather
-from bff.routes.params import DOWNSTREAM_FAILURES, UNAUTHORIZED
+from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
 from clients import BadRequest, Unauthorized
 from schemas.responses import (
     CartSummary,
@@ -50,7 +50,7 @@ def bearer_token(
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-@router.post("/auth/login", responses={**UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post("/auth/login", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
 async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     """Exchange a username and password for an access and a refresh token."""
     try:
@@ -73,7 +73,7 @@ async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     )
 
 
-@router.post("/auth/refresh", responses={**UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post("/auth/refresh", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
 async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
     """Exchange a refresh token for a new token pair."""
     try:
@@ -85,7 +85,7 @@ async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
     return TokenPairResponse(access_token=pair.access_token, refresh_token=pair.refresh_token)
 
 
-@router.get("/me", responses={**UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.get("/me", responses={**UNAUTHORIZED, **SCREEN_FAILURES})
 async def get_me(token: BearerToken, auth: AuthDep, users: UsersDep, carts: CartsDep) -> MeScreen:
     """The signed-in user's page: who the token belongs to, then their carts and todos."""
     sections = Sections("user", "carts", "todos")

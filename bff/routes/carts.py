@@ -6,14 +6,14 @@ from fastapi import APIRouter
 
 from bff.deps import CartsDep, ProductsDep, SettingsDep, UsersDep
 from bff.fanout import Sections, fetch_each, gather
-from bff.routes.params import SCREEN_ERRORS, CartId
+from bff.routes.params import SCREEN, CartId
 from clients import DownstreamError
 from schemas.responses import CartLine, CartScreen, CartSummary, ProductSummary, UserSummary
 
 router = APIRouter(prefix="/v1", tags=["carts"])
 
 
-@router.get("/carts/{cart_id}", responses=SCREEN_ERRORS)
+@router.get("/carts/{cart_id}", responses=SCREEN)
 async def get_cart(
     cart_id: CartId,
     carts: CartsDep,

@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from bff.deps import PostsDep, ProductsDep, QuotesDep, SettingsDep
 from bff.fanout import Sections, gather
-from bff.routes.params import DOWNSTREAM_FAILURES
+from bff.routes.params import SCREEN_FAILURES
 from schemas.responses import CategoryItem, HomeScreen, PostSummary, ProductSummary, QuoteItem
 
 router = APIRouter(prefix="/v1", tags=["home"])
 
 
-@router.get("/home", responses=DOWNSTREAM_FAILURES)
+@router.get("/home", responses=SCREEN_FAILURES)
 async def get_home(
     products: ProductsDep, posts: PostsDep, quotes: QuotesDep, settings: SettingsDep
 ) -> HomeScreen:

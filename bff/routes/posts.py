@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from bff.deps import PostsDep, UsersDep
 from bff.fanout import Sections, gather
-from bff.routes.params import SCREEN_ERRORS, PostId
+from bff.routes.params import SCREEN, PostId
 from schemas.responses import CommentItem, PostScreen, PostSummary, UserSummary
 
 router = APIRouter(prefix="/v1", tags=["posts"])
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["posts"])
 COMMENTS_LIMIT = 30
 
 
-@router.get("/posts/{post_id}", responses=SCREEN_ERRORS)
+@router.get("/posts/{post_id}", responses=SCREEN)
 async def get_post(post_id: PostId, posts: PostsDep, users: UsersDep) -> PostScreen:
     """A post page. The post is required; its author and comments are optional."""
     sections = Sections("post", "author", "comments")

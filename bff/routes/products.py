@@ -6,13 +6,13 @@ from fastapi import APIRouter
 
 from bff.deps import ProductsDep, SettingsDep
 from bff.fanout import Sections
-from bff.routes.params import SCREEN_ERRORS, ProductId
+from bff.routes.params import SCREEN, ProductId
 from schemas.responses import ProductDetail, ProductScreen, ProductSummary
 
 router = APIRouter(prefix="/v1", tags=["products"])
 
 
-@router.get("/products/{product_id}", responses=SCREEN_ERRORS)
+@router.get("/products/{product_id}", responses=SCREEN)
 async def get_product(
     product_id: ProductId, products: ProductsDep, settings: SettingsDep
 ) -> ProductScreen:

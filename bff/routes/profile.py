@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from bff.deps import CartsDep, UsersDep
 from bff.fanout import Sections, gather
-from bff.routes.params import SCREEN_ERRORS, UserId
+from bff.routes.params import SCREEN, UserId
 from schemas.responses import CartSummary, PostSummary, ProfileScreen, PublicUser, TodoItem
 
 router = APIRouter(prefix="/v1", tags=["profile"])
@@ -14,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["profile"])
 LIST_LIMIT = 10
 
 
-@router.get("/users/{user_id}/profile", responses=SCREEN_ERRORS)
+@router.get("/users/{user_id}/profile", responses=SCREEN)
 async def get_profile(user_id: UserId, users: UsersDep, carts: CartsDep) -> ProfileScreen:
     """A user's profile page. The user is required; carts, posts and todos are optional."""
     sections = Sections("user", "carts", "posts", "todos")

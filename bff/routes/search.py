@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
 from bff.fanout import Sections, gather
-from bff.routes.params import DOWNSTREAM_FAILURES
+from bff.routes.params import SCREEN_FAILURES
 from schemas.responses import (
     PostHits,
     PostSummary,
@@ -36,7 +36,7 @@ SearchText = Annotated[
 PerKind = Annotated[int, Query(ge=1, le=30, description="Results per kind.")]
 
 
-@router.get("/search", responses=DOWNSTREAM_FAILURES)
+@router.get("/search", responses=SCREEN_FAILURES)
 async def search(
     q: SearchText,
     products: ProductsDep,

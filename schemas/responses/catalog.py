@@ -9,8 +9,10 @@ from schemas.responses.base import ResponseModel
 
 
 class CategoryItem(ResponseModel):
-    slug: str = Field(examples=["smartphones"])
-    name: str = Field(examples=["Smartphones"])
+    """A product category, for navigation."""
+
+    slug: str = Field(description="Stable identifier, for URLs.", examples=["smartphones"])
+    name: str = Field(description="Display name.", examples=["Smartphones"])
 
     @classmethod
     def from_downstream(cls, category: Category) -> CategoryItem:
@@ -48,23 +50,27 @@ class ProductSummary(ResponseModel):
 
 
 class ProductReview(ResponseModel):
-    rating: float
-    comment: str
-    date: str | None = None
-    reviewer_name: str | None = None
+    """One customer review, without the reviewer's e-mail address."""
+
+    rating: float = Field(description="From 1 to 5.", examples=[4])
+    comment: str = Field(examples=["Very satisfied!"])
+    date: str | None = Field(
+        None, description="When it was written (ISO 8601).", examples=["2024-05-23T08:56:21.618Z"]
+    )
+    reviewer_name: str | None = Field(None, examples=["John Doe"])
 
 
 class ProductDetail(ProductSummary):
     """A product page: the card plus what only the detail view shows."""
 
-    description: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    images: list[str] = Field(default_factory=list)
-    sku: str | None = None
-    warranty_information: str | None = None
-    shipping_information: str | None = None
-    return_policy: str | None = None
-    minimum_order_quantity: int | None = None
+    description: str | None = Field(None, examples=["A popular mascara for volume and length."])
+    tags: list[str] = Field(default_factory=list, examples=[["beauty", "mascara"]])
+    images: list[str] = Field(default_factory=list, description="Image URLs, largest first.")
+    sku: str | None = Field(None, description="Stock keeping unit.", examples=["RCH45Q1A"])
+    warranty_information: str | None = Field(None, examples=["1 month warranty"])
+    shipping_information: str | None = Field(None, examples=["Ships in 1 month"])
+    return_policy: str | None = Field(None, examples=["30 days return policy"])
+    minimum_order_quantity: int | None = Field(None, examples=[24])
     reviews: list[ProductReview] = Field(
         default_factory=list, description="Reviews without the reviewers' e-mail addresses."
     )
@@ -99,11 +105,11 @@ class RecipeSummary(ResponseModel):
 
     id: int = Field(examples=[1])
     name: str = Field(examples=["Classic Margherita Pizza"])
-    cuisine: str | None = None
-    difficulty: str | None = None
+    cuisine: str | None = Field(None, examples=["Italian"])
+    difficulty: str | None = Field(None, examples=["Easy"])
     total_time_minutes: int | None = Field(None, description="Preparation plus cooking time.")
-    rating: float | None = None
-    image: str | None = None
+    rating: float | None = Field(None, description="Average rating, 1 to 5.", examples=[4.6])
+    image: str | None = Field(None, description="Picture URL.")
 
     @classmethod
     def from_downstream(cls, recipe: Recipe) -> RecipeSummary:

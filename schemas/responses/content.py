@@ -11,13 +11,15 @@ from schemas.responses.users import UserSummary
 
 
 class PostSummary(ResponseModel):
+    """A post, with its reaction counts."""
+
     id: int = Field(examples=[1])
     title: str = Field(examples=["His mother had always taught him"])
-    body: str
-    tags: list[str] = Field(default_factory=list)
-    likes: int = 0
-    dislikes: int = 0
-    views: int = 0
+    body: str = Field(description="The full text.")
+    tags: list[str] = Field(default_factory=list, examples=[["history", "american"]])
+    likes: int = Field(0, examples=[192])
+    dislikes: int = Field(0, examples=[25])
+    views: int = Field(0, examples=[305])
     user_id: int = Field(description="The author's user id.")
 
     @classmethod
@@ -36,10 +38,12 @@ class PostSummary(ResponseModel):
 
 
 class CommentItem(ResponseModel):
-    id: int
-    body: str
-    likes: int = 0
-    user: UserSummary
+    """A comment on a post, with its author."""
+
+    id: int = Field(examples=[1])
+    body: str = Field(examples=["This is some awesome thinking!"])
+    likes: int = Field(0, examples=[3])
+    user: UserSummary = Field(description="Who wrote it.")
 
     @classmethod
     def from_downstream(cls, comment: Comment) -> CommentItem:
@@ -52,9 +56,11 @@ class CommentItem(ResponseModel):
 
 
 class TodoItem(ResponseModel):
-    id: int
+    """One entry of a user's todo list."""
+
+    id: int = Field(examples=[1])
     todo: str = Field(examples=["Do something nice for someone you care about"])
-    completed: bool
+    completed: bool = Field(examples=[False])
 
     @classmethod
     def from_downstream(cls, todo: Todo) -> TodoItem:
@@ -62,9 +68,13 @@ class TodoItem(ResponseModel):
 
 
 class QuoteItem(ResponseModel):
-    id: int
-    quote: str
-    author: str
+    """A quotation and who said it."""
+
+    id: int = Field(examples=[1])
+    quote: str = Field(
+        examples=["Your heart is the size of an ocean. Go find yourself in its hidden depths."]
+    )
+    author: str = Field(examples=["Rumi"])
 
     @classmethod
     def from_downstream(cls, quote: Quote) -> QuoteItem:
@@ -75,11 +85,11 @@ class CartSummary(ResponseModel):
     """A cart's totals, without its lines."""
 
     id: int = Field(examples=[1])
-    user_id: int
-    total: float
-    discounted_total: float
-    total_products: int
-    total_quantity: int
+    user_id: int = Field(description="The owner's user id.", examples=[33])
+    total: float = Field(description="Sum of the lines before discounts.", examples=[103774.85])
+    discounted_total: float = Field(description="What the owner pays.", examples=[89686.65])
+    total_products: int = Field(description="Distinct products.", examples=[4])
+    total_quantity: int = Field(description="Items, counting quantities.", examples=[15])
 
     @classmethod
     def from_downstream(cls, cart: Cart) -> CartSummary:
@@ -96,13 +106,15 @@ class CartSummary(ResponseModel):
 class CartLine(ResponseModel):
     """One line of a cart: what was put in it, and the product as it is now."""
 
-    product_id: int
-    title: str
+    product_id: int = Field(examples=[168])
+    title: str = Field(
+        description="The title when the line was added.", examples=["Charger SXT RWD"]
+    )
     price: float = Field(description="Unit price when the line was added.")
-    quantity: int
-    total: float
-    discounted_total: float | None = None
-    thumbnail: str | None = None
+    quantity: int = Field(examples=[3])
+    total: float = Field(description="Price times quantity.", examples=[98899.17])
+    discounted_total: float | None = Field(None, description="The line's total after discount.")
+    thumbnail: str | None = Field(None, description="Thumbnail URL.")
     product: ProductSummary | None = Field(
         None, description="The product's current data; null when it could not be fetched."
     )

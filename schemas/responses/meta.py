@@ -31,7 +31,12 @@ class SectionStatus(ResponseModel):
     """The outcome of one section of a screen."""
 
     status: SectionStatusName = Field(
-        description="`ok` when the section's data is present; otherwise why it is null."
+        description="`ok` when the section's data is present; otherwise why it is null: "
+        "`timeout` (no answer before the deadline or the downstream's timeout), `unavailable` "
+        "(5xx, refused or reset connection), `circuit_open` (the downstream failed repeatedly, "
+        "so the BFF did not call it), `rate_limited` (the downstream answered 429), "
+        "`bad_response` (malformed or unexpected body), `not_found`, `unauthorized`, `error` "
+        "(any other failure), `skipped` (not fetched because a section it depends on failed)."
     )
     downstream: str | None = Field(
         None, description="The downstream API that failed, when the section failed."
@@ -39,9 +44,16 @@ class SectionStatus(ResponseModel):
     http_status: int | None = Field(
         None, description="The downstream's HTTP status, when it answered with an error."
     )
-    attempts: int | None = Field(None, description="Downstream attempts made for the section.")
+    attempts: int | None = Field(
+        None,
+        description="Network attempts made for the failed section, retries and hedges "
+        "included; 0 when the BFF did not call (an open circuit, a deadline already past).",
+    )
     retryable: bool | None = Field(
-        None, description="Whether asking again later may succeed (for failed sections)."
+        None,
+        description="Whether the failure is of a transient kind (timeouts, 5xx, resets, rate "
+        "limits), so asking again later may succeed; false for an open circuit within its "
+        "Retry-After, and for failures that will repeat (bad data, not found).",
     )
     detail: str | None = Field(None, description="A short, safe explanation of the failure.")
 
@@ -65,10 +77,17 @@ class Meta(ResponseModel):
                         "user": {"status": "ok"},
                         "posts": {
                             "status": "timeout",
-                            "downstream": "posts",
-                            "attempts": 1,
+                            "downstream": "users",
+                            "attempts": 2,
                             "retryable": True,
-                            "detail": "posts did not answer in time",
+                            "detail": "no answer within 0.5s",
+                        },
+                        "todos": {
+                            "status": "circuit_open",
+                            "downstream": "users",
+                            "attempts": 0,
+                            "retryable": False,
+                            "detail": "circuit open after repeated failures of users; not called",
                         },
                     },
                 }

@@ -36,15 +36,19 @@ class UserSummary(ResponseModel):
 
 
 class Location(ResponseModel):
-    city: str | None = None
-    state: str | None = None
-    country: str | None = None
+    """Where a user lives, to city level (never the street address or coordinates)."""
+
+    city: str | None = Field(None, examples=["Phoenix"])
+    state: str | None = Field(None, examples=["Mississippi"])
+    country: str | None = Field(None, examples=["United States"])
 
 
 class Workplace(ResponseModel):
-    name: str | None = None
-    title: str | None = None
-    department: str | None = None
+    """Where a user works."""
+
+    name: str | None = Field(None, description="The company's name.", examples=["Dooley LLC"])
+    title: str | None = Field(None, description="The user's job title.", examples=["Manager"])
+    department: str | None = Field(None, examples=["Engineering"])
 
 
 class PublicUser(ResponseModel):
@@ -55,14 +59,20 @@ class PublicUser(ResponseModel):
     first_name: str = Field(examples=["Emily"])
     last_name: str = Field(examples=["Johnson"])
     email: str | None = Field(None, examples=["emily.johnson@x.dummyjson.com"])
-    phone: str | None = None
+    phone: str | None = Field(None, examples=["+81 965-431-3024"])
     image: str | None = Field(None, description="Avatar URL.")
-    age: int | None = None
-    gender: str | None = None
-    birth_date: str | None = None
-    role: str | None = Field(None, examples=["admin"])
-    location: Location | None = None
-    company: Workplace | None = None
+    age: int | None = Field(None, examples=[28])
+    gender: str | None = Field(None, examples=["female"])
+    birth_date: str | None = Field(
+        None,
+        description="As the downstream wrote it (not always zero-padded).",
+        examples=["1996-5-30"],
+    )
+    role: str | None = Field(
+        None, description="`admin`, `moderator` or `user`.", examples=["admin"]
+    )
+    location: Location | None = Field(None, description="Null when the user gave no address.")
+    company: Workplace | None = Field(None, description="Null when the user gave no employer.")
 
     @classmethod
     def from_downstream(cls, user: User) -> PublicUser:

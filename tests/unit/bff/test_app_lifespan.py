@@ -60,6 +60,7 @@ def test_pool_settings_reach_the_client() -> None:
     app = create_app(
         settings_for(
             "http://down.test",
+            http_transport="httpcore",
             pool_max_connections=7,
             pool_keepalive_expiry=1.5,
             connect_timeout=0.5,

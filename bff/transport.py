@@ -1,0 +1,270 @@
+"""The transport beneath the shared ``httpx.AsyncClient``, chosen by ``BFF_HTTP_TRANSPORT``.
+
+Typed clients only ever see ``httpx.AsyncClient``; what moves the bytes is a setting, because
+httpx 0.28's own pool (httpcore 1.0) spends CPU that grows with the number of queued requests
+(encode/httpx#3215: the request-to-connection assignment loop is quadratic) and can lose pool
+slots when requests are cancelled under contention (encode/httpcore#1093). ``aiohttp`` moves the
+bytes with aiohttp's connector instead; httpx still builds requests, applies timeouts and
+decodes bodies, so tests keep injecting ``httpx.MockTransport`` through ``create_app``.
+
+Why not the httpx-aiohttp package: its 0.2 transport reports a server that drops the connection
+as ``httpx.ConnectTimeout`` (it maps aiohttp's ``ClientConnectionError`` base class), cannot tell
+a pool wait from a slow connect, and leaves aiohttp's silent one-time retry on. Each of those
+changes which typed ``DownstreamError`` a screen reports, so the mapping below is ours, and the
+tests check it against the httpcore transport fault by fault.
+
+When a transport is handed to ``httpx.AsyncClient`` the client ignores its ``limits``: the pool
+settings are applied here, to whichever transport is built.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import httpx
+from yarl import URL
+
+from bff.settings import Settings
+
+# aiohttp adds these when missing; httpx has already set the ones it wants, and a header httpx
+# left out on purpose (no Content-Type on a raw body) must stay out.
+_SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+
+
+def pool_limits(settings: Settings) -> httpx.Limits:
+    """The one place the pool settings become limits, whatever the transport."""
+    return httpx.Limits(
+        max_connections=settings.pool_max_connections,
+        max_keepalive_connections=settings.pool_max_keepalive,
+        keepalive_expiry=settings.pool_keepalive_expiry,
+    )
+
+
+def build_transport(settings: Settings) -> httpx.AsyncBaseTransport:
+    """The transport named by ``settings.http_transport``, with the pool settings applied.
+
+    Call it inside a running event loop (the app's lifespan): aiohttp binds its connector to
+    the loop that creates it.
+    """
+    limits = pool_limits(settings)
+    if settings.http_transport == "aiohttp":
+        return AiohttpTransport(limits=limits)
+    return httpx.AsyncHTTPTransport(limits=limits, trust_env=False, retries=0)
+
+
+@dataclass(slots=True)
+class _Queueing:
+    """Per request: did it wait for a free connection, and is it still waiting?
+
+    aiohttp has one ``connect`` budget for waiting in the pool and opening a socket, and raises
+    the same ``ConnectionTimeoutError`` for both; this tells ``PoolTimeout`` (congestion, not
+    worth a retry) from ``ConnectTimeout`` (the downstream is slow to accept).
+    """
+
+    waiting: bool = False
+
+
+async def _queued_start(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: object
+) -> None:
+    queueing: _Queueing = context.trace_request_ctx
+    queueing.waiting = True
+
+
+async def _queued_end(
+    session: aiohttp.ClientSession, context: SimpleNamespace, params: object
+) -> None:
+    queueing: _Queueing = context.trace_request_ctx
+    queueing.waiting = False
+
+
+def _queue_tracing() -> aiohttp.TraceConfig:
+    config = aiohttp.TraceConfig()
+    config.on_connection_queued_start.append(_queued_start)
+    config.on_connection_queued_end.append(_queued_end)
+    config.freeze()
+    return config
+
+
+def _translate(exc: BaseException, queueing: _Queueing | None = None) -> httpx.TransportError:
+    """The httpx exception that httpcore raises for the same failure (see the module docstring)."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        if queueing is not None and queueing.waiting:
+            return httpx.PoolTimeout(message)
+        return httpx.ConnectTimeout(message)
+    if isinstance(exc, asyncio.TimeoutError):  # SocketTimeoutError, ServerTimeoutError
+        return httpx.ReadTimeout(message)
+    if isinstance(exc, aiohttp.ClientConnectorError):  # refused, DNS, TLS handshake
+        return httpx.ConnectError(message)
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        # Closed before a response, or before the announced body was complete.
+        return httpx.RemoteProtocolError(message)
+    if isinstance(exc, aiohttp.ClientResponseError):  # an unparsable status line or header
+        return httpx.RemoteProtocolError(message)
+    if isinstance(exc, aiohttp.ClientConnectionResetError):
+        return httpx.WriteError(message)
+    if isinstance(exc, aiohttp.ClientOSError):
+        return httpx.ReadError(message)
+    if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
+        return httpx.UnsupportedProtocol(message)
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        return httpx.ConnectError(message)
+    return httpx.TransportError(message)
+
+
+_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError)
+
+
+@contextmanager
+def _mapped_errors(queueing: _Queueing | None = None) -> Iterator[None]:
+    try:
+        yield
+    except _ERRORS as exc:
+        raise _translate(exc, queueing) from exc
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """The body as aiohttp receives it (still encoded: httpx decodes), chunk by chunk."""
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._response = response
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _mapped_errors():
+            async for chunk in self._response.content.iter_any():
+                yield chunk
+
+    async def aclose(self) -> None:
+        # Synchronous on purpose, so a cancelled caller cannot interrupt it: a fully read
+        # connection goes back to the pool, a partly read one is closed.
+        self._response.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """An httpx transport over one aiohttp ``ClientSession``, built for the shared client.
+
+    The session keeps no cookies (``DummyCookieJar``: the client serves every user), ignores
+    proxy variables (``trust_env=False``) and never retries by itself: retries are the request
+    pipeline's, which counts them. Connections: at most ``max_connections`` open, idle ones
+    closed after ``keepalive_expiry``. aiohttp has no separate cap on idle connections, so
+    ``max_keepalive_connections`` only matters at 0, where nothing is kept alive.
+    """
+
+    def __init__(self, *, limits: httpx.Limits, ssl_context: ssl.SSLContext | None = None) -> None:
+        keep_alive = limits.max_keepalive_connections != 0 and limits.keepalive_expiry != 0
+        connector_options: dict[str, Any] = {}
+        if keep_alive and limits.keepalive_expiry is not None:
+            connector_options["keepalive_timeout"] = limits.keepalive_expiry
+        self._connector = aiohttp.TCPConnector(
+            limit=limits.max_connections or 0,
+            limit_per_host=0,
+            force_close=not keep_alive,
+            ssl=ssl_context or httpx.create_ssl_context(trust_env=False),
+            **connector_options,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=self._connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            trust_env=False,
+            auto_decompress=False,
+            skip_auto_headers=_SKIP_AUTO_HEADERS,
+            trace_configs=[_queue_tracing()],
+        )
+        # aiohttp resends an idempotent request once when a connection drops before the
+        # response, and offers no switch for it (aio-libs/aiohttp#10790).
+        self._session._retry_connection = False
+
+    @property
+    def connector(self) -> aiohttp.TCPConnector:
+        """The pool, for tests and diagnostics."""
+        return self._connector
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        timeout = aiohttp.ClientTimeout(
+            total=None,
+            connect=timeouts.get("pool"),
+            sock_connect=timeouts.get("connect"),
+            sock_read=timeouts.get("read"),
+        )
+        headers = request.headers.multi_items()
+        data: bytes | httpx.AsyncByteStream | None
+        try:
+            data = request.content or None
+        except httpx.RequestNotRead:
+            data = request.stream  # type: ignore[assignment]
+            headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        queueing = _Queueing()
+        with _mapped_errors(queueing):
+            response = await self._session.request(
+                request.method,
+                URL(str(request.url), encoded=True),
+                headers=headers,
+                data=data,
+                allow_redirects=False,
+                timeout=timeout,
+                trace_request_ctx=queueing,
+            )
+        version = response.version
+        extensions: dict[str, Any] = {
+            "http_version": f"HTTP/{version.major}.{version.minor}".encode()
+            if version
+            else b"HTTP/1.1"
+        }
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("ascii", "replace")
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_ResponseStream(response),
+            extensions=extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._session.close()
+
+
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """A snapshot of the shared pool. Once every call has finished, ``in_use`` and ``waiting``
+    must both read 0: anything else is a leaked slot that no request will ever give back."""
+
+    in_use: int
+    """Connections (or connection slots) held by a request."""
+    waiting: int
+    """Requests queued for a free connection."""
+    idle: int
+    """Open connections kept alive for reuse."""
+
+
+def pool_usage(transport: httpx.AsyncBaseTransport) -> PoolUsage:
+    """Read the pool state of a transport built by ``build_transport``.
+
+    Neither httpcore nor aiohttp exposes these counts, so this reads their private state
+    (httpcore 1.0, aiohttp 3.x); it is for tests, benchmarks and diagnostics, never for logic.
+    """
+    if isinstance(transport, AiohttpTransport):
+        connector = transport.connector
+        return PoolUsage(
+            in_use=len(connector._acquired),
+            waiting=sum(len(waiters) for waiters in connector._waiters.values()),
+            idle=sum(len(idle) for idle in connector._conns.values()),
+        )
+    if isinstance(transport, httpx.AsyncHTTPTransport):
+        pool = transport._pool
+        requests = list(pool._requests)
+        queued = sum(1 for request in requests if request.is_queued())
+        return PoolUsage(
+            in_use=len(requests) - queued,
+            waiting=queued,
+            idle=sum(1 for connection in pool.connections if connection.is_idle()),
+        )
+    raise TypeError(f"no pool to inspect in {type(transport).__name__}")

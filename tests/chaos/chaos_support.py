@@ -1,0 +1,108 @@
+"""A real BFF on a loopback port, with the checks every chaos request must pass.
+
+Every request made through `ChaosBFF.get`/`post` is checked for the suite's invariants: never a
+500, never an answer later than the request's deadline plus a small margin, a `Server-Timing`
+header, and an idle connection pool once the answer is in (every pooled connection back or
+closed, nobody queued). The lifespan state (the shared client, the `Downstreams` with their
+breakers) is captured from the ASGI lifespan scope, so tests read the app's real objects without
+any test-only hook in the app.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Receive, Scope, Send
+from support import pool_in_use, settings_for
+
+from bff.app import create_app
+from bff.settings import Settings
+from clients import Downstreams
+from clients.breaker import CircuitBreaker
+from simulator import BackgroundServer
+
+DEADLINE_MARGIN = 0.5
+"""Seconds an answer may come after the request's deadline (scheduling, serialising, loopback)."""
+
+
+class _LifespanCapture:
+    """Keeps a reference to the lifespan state dict that the server hands to every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            self.state = scope.setdefault("state", {})
+        await self.app(scope, receive, send)
+
+
+class ChaosBFF:
+    def __init__(self, client: httpx.Client, capture: _LifespanCapture, settings: Settings):
+        self.client = client
+        self._capture = capture
+        self.settings = settings
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        http: httpx.AsyncClient = self._capture.state["http"]
+        return http
+
+    @property
+    def downstreams(self) -> Downstreams:
+        downstreams: Downstreams = self._capture.state["downstreams"]
+        return downstreams
+
+    def breaker(self, service: str) -> CircuitBreaker:
+        return self.downstreams.breakers[service]
+
+    def pool_in_use(self) -> int:
+        return pool_in_use(self.http)
+
+    def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return self.request("POST", path, **kwargs)
+
+    def request(
+        self, method: str, path: str, *, deadline: float | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """Send one request (with `X-Request-Timeout: deadline` when given) and check it."""
+        headers = dict(kwargs.pop("headers", None) or {})
+        if deadline is not None:
+            headers["X-Request-Timeout"] = str(deadline)
+        budget = min(deadline or self.settings.request_timeout, self.settings.request_timeout)
+        started = time.perf_counter()
+        response = self.client.request(method, path, headers=headers, **kwargs)
+        elapsed = time.perf_counter() - started
+        assert response.status_code != 500, response.text
+        assert elapsed <= budget + DEADLINE_MARGIN, (
+            f"{method} {path} answered after {elapsed:.3f}s; its deadline was {budget}s"
+        )
+        assert "server-timing" in response.headers
+        assert self.pool_in_use() == 0, "a pooled connection was left busy after the answer"
+        return response
+
+
+@contextmanager
+def serve_bff(downstream_url: str, **overrides: Any) -> Iterator[ChaosBFF]:
+    settings = settings_for(downstream_url, **overrides)
+    capture = _LifespanCapture(create_app(settings))
+    with (
+        BackgroundServer(capture) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        bff = ChaosBFF(client, capture, settings)
+        yield bff
+        assert bff.pool_in_use() == 0, "the pool is not idle at the end"
+
+
+def sections(response: httpx.Response) -> dict[str, dict[str, Any]]:
+    meta: dict[str, dict[str, Any]] = response.json()["meta"]["sections"]
+    return meta

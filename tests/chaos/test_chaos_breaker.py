@@ -1,0 +1,174 @@
+"""Circuit breakers and hedging of a real BFF against the simulator's faults, over loopback.
+
+An open breaker must mean zero downstream calls, be reported as `circuit_open` (a 503 with
+`Retry-After` when the section is required), and recover through one probe once the downstream
+does. Waiting for a breaker to half-open sleeps for exactly the time the BFF announces
+(`Retry-After`, or the breaker's own `retry_after`), never "a bit".
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+from chaos_support import ChaosBFF, sections, serve_bff
+from support import Simulator, assert_problem
+
+from clients.breaker import BreakerState
+from simulator import BackgroundServer
+
+pytestmark = pytest.mark.chaos
+
+OPEN_SECONDS = 0.6
+
+
+@pytest.fixture(params=["aiohttp", "httpcore"])
+def transport(request: pytest.FixtureRequest) -> str:
+    """Both transports: cancelled attempts (hedge losers, deadlines) must leave either pool idle."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def bff(simulator_server: BackgroundServer, transport: str) -> Iterator[ChaosBFF]:
+    with serve_bff(
+        simulator_server.url,
+        http_transport=transport,
+        request_timeout=2.0,
+        downstream_timeout=0.5,
+        retry_backoff_base=0.02,
+        retry_backoff_max=0.1,
+        breaker_consecutive_failures=3,
+        breaker_min_calls=100_000,
+        breaker_open_seconds=OPEN_SECONDS,
+    ) as served:
+        yield served
+
+
+def test_an_open_breaker_makes_no_calls_and_says_so(bff: ChaosBFF, sim: Simulator) -> None:
+    sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
+    first = bff.get("/v1/home")
+    assert sections(first)["quote"]["status"] == "unavailable"
+    assert sim.route_count("/quotes/random") == 3
+    assert bff.breaker("quotes").state is BreakerState.OPEN
+    sim.clear()
+
+    second = bff.get("/v1/home")
+
+    quote = sections(second)["quote"]
+    assert quote == {
+        "status": "circuit_open",
+        "downstream": "quotes",
+        "httpStatus": None,
+        "attempts": 0,
+        "retryable": False,
+        "detail": "circuit open after repeated failures of quotes; not called",
+    }
+    assert second.headers["x-bff-partial"] == "true"
+    assert sim.route_count("/quotes/random") == 0
+    assert sim.stats()["total"] == 3, "the other sections were still called"
+
+
+def test_a_breaker_recovers_through_one_probe(bff: ChaosBFF, sim: Simulator) -> None:
+    sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
+    bff.get("/v1/home")
+    breaker = bff.breaker("quotes")
+    assert breaker.state is BreakerState.OPEN
+    sim.clear()  # the downstream is healthy again
+
+    time.sleep(breaker.retry_after)
+    assert breaker.state is BreakerState.HALF_OPEN
+    probe = bff.get("/v1/home")
+
+    assert sections(probe)["quote"]["status"] == "ok"
+    assert breaker.state is BreakerState.CLOSED
+    assert sim.route_count("/quotes/random") == 1
+    assert sections(bff.get("/v1/home"))["quote"]["status"] == "ok"
+
+
+def test_a_failed_probe_opens_it_again(bff: ChaosBFF, sim: Simulator) -> None:
+    sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
+    bff.get("/v1/home")
+    breaker = bff.breaker("quotes")
+    time.sleep(breaker.retry_after)
+    sim.clear()
+    sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
+
+    probe = bff.get("/v1/home")
+
+    assert sections(probe)["quote"]["status"] == "unavailable"
+    assert sim.route_count("/quotes/random") == 1, "a failed probe is not retried"
+    assert breaker.state is BreakerState.OPEN
+
+
+def test_a_required_section_behind_an_open_breaker_is_a_503(bff: ChaosBFF, sim: Simulator) -> None:
+    sim.faults({"path": "/carts/1", "mode": "reset"})
+    assert_problem(bff.get("/v1/carts/1"), 502)
+    sim.clear()
+    sim.faults({"path": "/carts/1", "mode": "reset"})
+
+    refused = bff.get("/v1/carts/1")
+
+    body = assert_problem(refused, 503)
+    assert body["type"] == "urn:bff:problem:circuit-open"
+    assert body["downstream"] == "carts"
+    assert refused.headers["retry-after"] == "1"
+    assert sim.route_count("/carts/{id}") == 0
+    sim.clear()
+    time.sleep(bff.breaker("carts").retry_after)
+    assert bff.get("/v1/carts/1").status_code == 200
+
+
+def test_timeouts_from_a_short_client_deadline_do_not_open_the_breaker(
+    bff: ChaosBFF, sim: Simulator
+) -> None:
+    """A frontend asking for 100 ms answers says nothing about the downstream's health."""
+    sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 400})
+
+    for _ in range(5):
+        response = bff.get("/v1/home", deadline=0.1)
+        assert sections(response)["quote"]["status"] == "timeout"
+
+    assert bff.breaker("quotes").state is BreakerState.CLOSED
+
+
+def test_timeouts_of_the_downstream_itself_open_the_breaker(bff: ChaosBFF, sim: Simulator) -> None:
+    sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 3000})
+
+    response = bff.get("/v1/home", deadline=2.0)
+
+    assert sections(response)["quote"]["status"] == "timeout"
+    assert bff.breaker("quotes").state is BreakerState.OPEN
+
+
+@pytest.fixture
+def hedging_bff(simulator_server: BackgroundServer, transport: str) -> Iterator[ChaosBFF]:
+    with serve_bff(
+        simulator_server.url,
+        http_transport=transport,
+        request_timeout=2.0,
+        downstream_timeout=1.5,
+        hedge_services=("quotes",),
+    ) as served:
+        yield served
+
+
+def test_a_slow_call_is_hedged_and_the_loser_released(
+    hedging_bff: ChaosBFF, sim: Simulator
+) -> None:
+    for _ in range(20):  # the latency samples hedging needs before it starts
+        assert sections(hedging_bff.get("/v1/home"))["quote"]["status"] == "ok"
+    sim.clear()
+    sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 1500, "times": 1})
+
+    started = time.perf_counter()
+    response = hedging_bff.get("/v1/home")
+    elapsed = time.perf_counter() - started
+
+    assert sections(response)["quote"]["status"] == "ok"
+    assert response.json()["meta"]["partial"] is False
+    assert sim.route_count("/quotes/random") == 2, "the first attempt and its hedge"
+    assert elapsed < 1.0, f"the hedge answered, not the 1.5 s attempt ({elapsed:.3f}s)"
+    assert "quotes;dur=" in response.headers["server-timing"]
+    assert "attempts=2" in response.headers["server-timing"]

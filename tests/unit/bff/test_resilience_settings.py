@@ -1,0 +1,85 @@
+"""Every BFF_* resilience setting reaches each service's policy, and nonsense is refused."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+from support import settings_for
+
+from bff.settings import Settings
+from clients import SERVICES
+from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
+
+
+def test_defaults_turn_retries_on_and_hedging_off() -> None:
+    policies = settings_for("http://down.test").service_policies()
+
+    assert set(policies) == set(SERVICES)
+    for policy in policies.values():
+        assert policy.retry == RetryPolicy(attempts=3)
+        assert policy.budget == BudgetPolicy(ratio=0.2, min_per_second=10)
+        assert policy.breaker == BreakerPolicy()
+        assert policy.hedge == HedgePolicy(enabled=False)
+        assert (policy.timeout, policy.connect_timeout, policy.pool_timeout) == (5.0, 2.0, 2.0)
+
+
+def test_every_setting_is_mapped() -> None:
+    settings = settings_for(
+        "http://down.test",
+        downstream_timeout=1.5,
+        connect_timeout=0.4,
+        pool_timeout=0.3,
+        retry_attempts=4,
+        retry_backoff_base=0.1,
+        retry_backoff_max=0.7,
+        retry_after_max=1.5,
+        retry_budget_ratio=0.1,
+        retry_budget_min_per_second=3,
+        breaker_failure_ratio=0.3,
+        breaker_min_calls=7,
+        breaker_window=4,
+        breaker_consecutive_failures=0,
+        breaker_open_seconds=2.5,
+        hedge_services=("quotes",),
+    )
+
+    policies = settings.service_policies()
+
+    quotes = policies["quotes"]
+    assert (quotes.timeout, quotes.connect_timeout, quotes.pool_timeout) == (1.5, 0.4, 0.3)
+    assert quotes.retry == RetryPolicy(
+        attempts=4, backoff_base=0.1, backoff_max=0.7, retry_after_max=1.5
+    )
+    assert quotes.budget == BudgetPolicy(ratio=0.1, min_per_second=3)
+    assert quotes.breaker == BreakerPolicy(
+        failure_ratio=0.3, min_calls=7, window=4, consecutive_failures=0, open_seconds=2.5
+    )
+    assert quotes.hedge.enabled is True
+    assert policies["users"].hedge.enabled is False
+
+
+def test_hedged_services_come_comma_separated_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BFF_HEDGE_SERVICES", " products, quotes ")
+
+    settings = Settings(_env_file=None)  # type: ignore[call-arg]
+
+    assert settings.hedge_services == ("products", "quotes")
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"retry_attempts": 0},
+        {"retry_backoff_base": 0.5, "retry_backoff_max": 0.1},
+        {"retry_budget_ratio": 1.5},
+        {"breaker_failure_ratio": 0},
+        {"breaker_min_calls": 0},
+        {"breaker_open_seconds": 0},
+        {"hedge_services": ("payments",)},
+    ],
+)
+def test_nonsense_is_refused_at_startup(overrides: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        settings_for("http://down.test", **overrides)

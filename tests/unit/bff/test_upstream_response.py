@@ -1,0 +1,134 @@
+"""UpstreamResponse closes the downstream response on every path, including the ones where the
+body is never read: a frontend gone before the first byte, a failing send, a cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+import pytest
+from starlette.types import Message
+
+from bff.streaming import UpstreamResponse
+
+
+class _Body(httpx.AsyncByteStream):
+    """A downstream body that yields ``chunks`` and then, if ``stall``, never ends."""
+
+    def __init__(self, chunks: list[bytes], *, stall: bool = False) -> None:
+        self.chunks = chunks
+        self.stall = stall
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.stall:
+            await asyncio.Event().wait()
+
+    async def aclose(self) -> None:
+        # Closing a real connection awaits; under a cancelled scope that await is cancelled too,
+        # unless the close is shielded.
+        await asyncio.sleep(0)
+        self.closed = True
+
+
+async def _open(body: _Body) -> httpx.Response:
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"content-type": "image/png"}, stream=body)
+    )
+    client = httpx.AsyncClient(transport=transport)
+    return await client.send(client.build_request("GET", "http://media.test/x.png"), stream=True)
+
+
+SCOPE = {"type": "http", "asgi": {"spec_version": "2.3"}, "path": "/v1/media/x.png"}
+
+
+def test_body_is_relayed_and_the_upstream_closed() -> None:
+    body = _Body([b"ab", b"cd"])
+    sent: list[Message] = []
+
+    async def scenario() -> None:
+        response = UpstreamResponse(await _open(body))
+
+        async def receive() -> Message:
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            sent.append(message)
+
+        await response(SCOPE, receive, send)
+
+    asyncio.run(scenario())
+
+    assert b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") == (
+        b"abcd"
+    )
+    assert body.closed
+
+
+def test_frontend_gone_before_the_first_byte_still_closes_the_upstream() -> None:
+    body = _Body([], stall=True)
+
+    async def scenario() -> None:
+        response = UpstreamResponse(await _open(body))
+
+        async def receive() -> Message:
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            return None
+
+        await response(SCOPE, receive, send)
+
+    asyncio.run(scenario())
+
+    assert body.closed
+
+
+def test_a_failing_send_still_closes_the_upstream() -> None:
+    body = _Body([b"ab"])
+
+    async def scenario() -> None:
+        response = UpstreamResponse(await _open(body))
+
+        async def receive() -> Message:
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            raise OSError("client went away")
+
+        await response(SCOPE, receive, send)
+
+    with pytest.raises(OSError, match="client went away"):
+        asyncio.run(scenario())
+    assert body.closed
+
+
+def test_cancellation_mid_body_still_closes_the_upstream() -> None:
+    """A cancelled scope (a server shutting down, a timeout around the app) cancels every await
+    inside it, the close included, unless the close is shielded."""
+    body = _Body([b"ab"], stall=True)
+
+    async def scenario() -> None:
+        response = UpstreamResponse(await _open(body))
+
+        async def receive() -> Message:
+            await asyncio.Event().wait()
+            return {"type": "http.disconnect"}
+
+        async with anyio.create_task_group() as group:
+
+            async def send(message: Message) -> None:
+                if message.get("body"):
+                    group.cancel_scope.cancel()
+
+            group.start_soon(response, SCOPE, receive, send)
+
+    asyncio.run(scenario())
+
+    assert body.closed
