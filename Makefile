@@ -13,7 +13,7 @@ OPENAPI_REF  ?= HEAD
 APT          := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
-	system-tools node-tools openapi-check contract e2e bench bench-smoke bench-tools
+	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -87,9 +87,13 @@ openapi-check: install
 contract: install system-tools node-tools
 	$(BIN)/pytest tests/contract
 
-## e2e: the docs page in headless Chromium
+## e2e: the docs and status pages in headless Chromium
 e2e: install system-tools
 	$(BIN)/pytest tests/e2e
+
+## screenshots: run the browser tests and refresh docs/status.png (shown in the README)
+screenshots: install system-tools
+	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e
 
 ## bench-tools: wrk, the benchmarks' load generator (Debian package), only when missing
 bench-tools:

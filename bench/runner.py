@@ -1,16 +1,19 @@
 """``python -m bench``: run the BFF and the baselines under the same load, write the results.
 
 For each downstream delay, one simulator process and every variant's server start at once (each
-its own process, so /proc gives each one's CPU); then each variant takes the same load at each
-concurrency, one after the other, after a warm-up. Then the bounded 1,000-connection run against
-the profile screen, and the cancellation storm per transport. Everything is on 127.0.0.1 and
-bounded in time: the full profile takes a few minutes, the smoke profile a few seconds.
+its own process, so /proc gives each one's CPU; the BFF's static route is loaded on the cached
+BFF's process); then each variant takes the same load at each concurrency, one after the other,
+after a warm-up. Then the bounded 1,000-connection run against the profile screen, and the
+cancellation storm per transport. Everything is on 127.0.0.1 and bounded in time: the full
+profile takes a few minutes, the smoke profile a few seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import http.client
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -19,17 +22,37 @@ from pathlib import Path
 
 from bench.load import LoadResult, pick_generator, run_load
 from bench.processes import Server, Servers, free_port, raise_open_files_limit, uvicorn_argv
-from bench.report import HighConcurrency, Results, Run, machine_info, write_results
+from bench.report import (
+    CACHED_KEY,
+    HEALTHZ_KEY,
+    HighConcurrency,
+    Results,
+    Run,
+    machine_info,
+    write_results,
+)
 from bench.storm import StormResult, cancellation_storm
 from bff.settings import Settings
 
 SCREEN_PATH = "/v1/users/1/profile"
+STATIC_PATH = "/healthz"
 DEFAULT_TRANSPORT: str = Settings.model_fields["http_transport"].default
 TRANSPORTS = ("aiohttp", "httpcore")
 
-CACHE_DISABLED_ENV: dict[str, str] = {}
-"""Settings that turn the BFF's cache off for the cache-disabled targets.
-SLOT: the caching issue adds its switch here (and a cache-enabled, warm variant)."""
+CACHE_DISABLED_ENV: dict[str, str] = {"BFF_CACHE_ENABLED": "false"}
+"""The issue's targets for the BFF are set with the cache off: they measure the fan-out itself."""
+
+SCREEN_CALLS = ("users.get", "carts.by_user", "users.posts", "users.todos")
+"""The cache policies behind the profile screen (``bff/routes/profile.py``)."""
+WARM_TTL_S = 3600
+CACHE_WARM_ENV: dict[str, str] = {
+    "BFF_CACHE_ENABLED": "true",
+    # The default TTLs (10 s for carts, 30-60 s for the rest: clients/cache_policies.py) are
+    # shorter than a full run, which would measure a refresh now and then: an hour keeps the
+    # measured phase all hits (each run's downstream call count shows it).
+    "BFF_CACHE_POLICIES": json.dumps({name: {"ttl": WARM_TTL_S} for name in SCREEN_CALLS}),
+}
+"""The cache-enabled, warm variant: the screen as a cache hit, for the target against (d)."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +62,15 @@ class Variant:
     app: str | None = None
     """``module:attribute`` of a baseline app; None for the BFF itself."""
     transport: str | None = None
+    cache: bool = False
+    """The BFF with its cache on, warmed before the run (``CACHE_WARM_ENV``)."""
+    path: str = SCREEN_PATH
+    server_of: str | None = None
+    """Another variant whose server process this one loads (a second route of the same app)."""
+
+    @property
+    def server_key(self) -> str:
+        return self.server_of or self.key
 
     def server(self, downstream_url: str, log_dir: Path, phase: str) -> Server:
         port = free_port()
@@ -57,7 +89,7 @@ class Variant:
             "BFF_DOWNSTREAM_URL": downstream_url,
             "BFF_HTTP_TRANSPORT": self.transport or DEFAULT_TRANSPORT,
             "BFF_LOG_LEVEL": "warning",
-            **CACHE_DISABLED_ENV,
+            **(CACHE_WARM_ENV if self.cache else CACHE_DISABLED_ENV),
         }
         return Server(self.key, argv, port, log_path, env=env)
 
@@ -72,6 +104,18 @@ VARIANTS = {
                 transport=name,
             )
             for name in TRANSPORTS
+        ),
+        Variant(
+            CACHED_KEY,
+            f"BFF, cache enabled and warm ({DEFAULT_TRANSPORT} transport)",
+            transport=DEFAULT_TRANSPORT,
+            cache=True,
+        ),
+        Variant(
+            HEALTHZ_KEY,
+            f"BFF `GET {STATIC_PATH}` (static route, same process as the cached BFF)",
+            path=STATIC_PATH,
+            server_of=CACHED_KEY,
         ),
         Variant(
             "a-requests", "(a) def + requests, sequential", "bench.baselines.requests_sync:app"
@@ -131,7 +175,7 @@ PROFILES = {
         connections=(8,),
         duration_s=1,
         warmup_s=0,
-        variants=(DEFAULT_BFF, "b-httpx", "c-aiohttp", "d-static"),
+        variants=(DEFAULT_BFF, CACHED_KEY, HEALTHZ_KEY, "b-httpx", "c-aiohttp", "d-static"),
         probe_connections=4,
         high_connections=32,
         high_duration_s=1,
@@ -142,20 +186,61 @@ PROFILES = {
 }
 
 
+@dataclass(frozen=True)
+class Measured:
+    load: LoadResult
+    cpu_s: float
+    sim_cpu_s: float
+    exceptions: int
+    downstream_calls: int
+    """Requests the simulator received during the run: 4 per screen uncached, 0 when warm."""
+
+
+def _get(url: str, path: str) -> tuple[int, bytes]:
+    host, port = url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def downstream_calls(simulator: Server) -> int:
+    """The simulator's request count so far: across a run, it shows whether a warm cache really
+    answered every request, and that the uncached variants make their four calls."""
+    status, body = _get(simulator.url, "/__sim/stats")
+    if status != 200:
+        raise RuntimeError(f"simulator stats answered {status}")
+    total: int = json.loads(body)["total"]
+    return total
+
+
+def _prime(server: Server, path: str) -> None:
+    """Fill the cache before any load, so that even a run without warm-up measures it warm."""
+    status, body = _get(server.url, path)
+    if status != 200:
+        raise RuntimeError(f"{server.name} answered {status} to {path}: {body[:300]!r}")
+
+
 def _measure(
     server: Server,
     simulator: Server,
     *,
+    path: str,
     connections: int,
     duration_s: float,
     timeout_s: float,
     generator: str,
-) -> tuple[LoadResult, float, float, int]:
-    """One load run: the result, CPU seconds of the server and of the simulator, exceptions."""
+) -> Measured:
+    """One load run: the result, CPU seconds of the server and of the simulator, exceptions,
+    downstream calls."""
     exceptions_before = server.exceptions_logged()
+    calls_before = downstream_calls(simulator)
     cpu_before, sim_before = server.cpu_seconds(), simulator.cpu_seconds()
     load = run_load(
-        server.url + SCREEN_PATH,
+        server.url + path,
         connections=connections,
         duration_s=duration_s,
         timeout_s=timeout_s,
@@ -163,7 +248,13 @@ def _measure(
     )
     cpu = server.cpu_seconds() - cpu_before
     sim_cpu = simulator.cpu_seconds() - sim_before
-    return load, cpu, sim_cpu, server.exceptions_logged() - exceptions_before
+    return Measured(
+        load,
+        cpu,
+        sim_cpu,
+        server.exceptions_logged() - exceptions_before,
+        downstream_calls(simulator) - calls_before,
+    )
 
 
 def _run(
@@ -178,24 +269,36 @@ def _run(
     duration_s: float | None = None,
     timeout_s: float | None = None,
 ) -> Run:
+    if variant.cache:
+        _prime(server, variant.path)
     if profile.warmup_s > 0:
         run_load(
-            server.url + SCREEN_PATH,
+            server.url + variant.path,
             connections=connections,
             duration_s=profile.warmup_s,
             timeout_s=timeout_s or profile.timeout_s,
             generator=generator,  # type: ignore[arg-type]
         )
         _settle(server)
-    load, cpu, sim_cpu, exceptions = _measure(
+    measured = _measure(
         server,
         simulator,
+        path=variant.path,
         connections=connections,
         duration_s=duration_s or profile.duration_s,
         timeout_s=timeout_s or profile.timeout_s,
         generator=generator,
     )
-    run = Run.of(variant.key, delay_ms, connections, load, cpu, sim_cpu, exceptions)
+    run = Run.of(
+        variant.key,
+        delay_ms,
+        connections,
+        measured.load,
+        measured.cpu_s,
+        measured.sim_cpu_s,
+        measured.exceptions,
+        downstream_calls=measured.downstream_calls,
+    )
     print(f"  {run.summary()}", flush=True)
     _settle(server)
     simulator.wait_idle()
@@ -232,7 +335,11 @@ def run_benchmarks(profile: Profile, output_dir: Path, generator: str) -> Result
             log_dir / f"{phase}-simulator.log",
         )
         with Servers([simulator]):
-            servers = {v.key: v.server(simulator.url, log_dir, phase) for v in variants}
+            # One process per server key: a variant with `server_of` loads another one's process.
+            servers = {
+                key: VARIANTS[key].server(simulator.url, log_dir, phase)
+                for key in dict.fromkeys(v.server_key for v in variants)
+            }
             with Servers(list(servers.values())):
                 for connections in profile.connections:
                     for variant in variants:
@@ -240,7 +347,7 @@ def run_benchmarks(profile: Profile, output_dir: Path, generator: str) -> Result
                             _run(
                                 profile,
                                 variant,
-                                servers[variant.key],
+                                servers[variant.server_key],
                                 simulator,
                                 delay_ms,
                                 connections,
@@ -305,6 +412,7 @@ def run_benchmarks(profile: Profile, output_dir: Path, generator: str) -> Result
         probes=probes,
         high=high,
         storms=storms,
+        cache_ttl_s=WARM_TTL_S,
     )
 
 

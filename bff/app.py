@@ -8,10 +8,11 @@ thread per call. The pool's limits are settings, chosen on purpose (see ``bff/se
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 from fastapi import FastAPI
@@ -21,13 +22,23 @@ from bff import __version__
 from bff.contract import install_contract
 from bff.docs import install_docs
 from bff.errors import install_error_handlers
+from bff.lifecycle import drain_on_signals, install_lifecycle, lifecycle_of
+from bff.logs import log_request
+from bff.metrics import Metrics, install_metrics
 from bff.observability import RequestContextMiddleware
-from bff.routes import ROUTERS
+from bff.routes import ROUTERS, health
 from bff.settings import Settings
+from bff.status import StatusRecorder, install_status
 from bff.transport import build_transport
 from clients import Downstreams
+from clients.cache import Clock, ResponseCache
+from clients.cache_layer import CacheLayer
 from clients.media import MediaClient
+from clients.shared_cache import SharedCacheTier
 from schemas.responses import Problem
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 
 class LifespanState(TypedDict):
@@ -36,12 +47,25 @@ class LifespanState(TypedDict):
     http: httpx.AsyncClient
     downstreams: Downstreams
     media: MediaClient
+    cache: CacheLayer
+
+
+class _NoCookieJar(CookieJar):
+    """A jar that never reads a response: httpx hands it every response, and even a jar whose
+    policy refuses everything first copies the headers into an ``email.message.Message`` to
+    parse them (about 5% of the BFF's CPU per uncached screen, measured with bench/). httpx keeps
+    a jar passed as ``cookies=`` as it is (a ``Cookies`` subclass would be copied into a plain
+    one), so this is the hook it offers."""
+
+    def extract_cookies(self, response: object, request: object) -> None:
+        return None
 
 
 def _no_cookies() -> CookieJar:
     """A jar that accepts nothing: the client is shared by every user, so a session cookie that
-    one user's login sets (DummyJSON sets them) must never ride along on another user's call."""
-    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
+    one user's login sets (DummyJSON sets them) must never ride along on another user's call.
+    The policy also keeps a cookie set by hand from being sent anywhere."""
+    return _NoCookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))
 
 
 def build_http_client(
@@ -64,6 +88,17 @@ def build_http_client(
     )
 
 
+def build_cache(settings: Settings, clock: Clock | None = None) -> CacheLayer:
+    """The process's cache: the in-process tier always (disabled when the setting says so),
+    Redis behind it when ``BFF_CACHE_REDIS_URL`` is set."""
+    clock = clock or time.monotonic
+    response = ResponseCache(clock=clock, enabled=settings.cache_enabled)
+    tier = None
+    if settings.cache_redis_url and settings.cache_enabled:
+        tier = SharedCacheTier(settings.cache_redis_url, counters=response.counters, clock=clock)
+    return CacheLayer(response, settings.resolved_cache_policies(), tier=tier)
+
+
 def _operation_id(route: APIRoute) -> str:
     """Stable ids (tag + function name) so generated frontend clients keep their method names."""
     tag = str(route.tags[0]) if route.tags else "bff"
@@ -71,22 +106,38 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock | None = None,
+    tracer_provider: TracerProvider | None = None,
 ) -> FastAPI:
     """Build the app. ``transport`` replaces the network for tests (``httpx.MockTransport``,
-    a respx router) without patching; note that httpx then ignores the pool limits."""
+    a respx router) without patching; note that httpx then ignores the pool limits. ``clock``
+    replaces the cache's monotonic clock, so tests can step past a TTL instead of sleeping.
+    ``tracer_provider`` turns tracing on (``bff/tracing.py``); without one nothing is traced."""
     settings = settings or Settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
+        cache = build_cache(settings, clock)
         async with build_http_client(settings, transport) as http:
-            # Also on app.state, read-only, for tests and diagnostics that inspect the pool.
+            downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
+            # Also on app.state, read-only, for tests and diagnostics that inspect the pool, the
+            # breakers or the cache.
             app.state.http = http
-            yield {
-                "http": http,
-                "downstreams": Downstreams.build(http, settings.service_policies()),
-                "media": MediaClient(http, settings.media_policy()),
-            }
+            app.state.cache = cache
+            app.state.downstreams = downstreams
+            try:
+                yield {
+                    "http": http,
+                    "downstreams": downstreams,
+                    "media": MediaClient(http, settings.media_policy()),
+                    "cache": cache,
+                }
+            finally:
+                # Before the client closes: background refreshes still use it.
+                await cache.aclose()
 
     error_responses: dict[int | str, dict[str, Any]] = {
         422: {"model": Problem, "description": "Invalid input."},
@@ -102,15 +153,37 @@ def create_app(
         redoc_url=None,
     )
     app.state.settings = settings
-    app.add_middleware(RequestContextMiddleware, request_timeout=settings.request_timeout)
+    # Per app, never per process: tests build many apps in one process.
+    app.state.metrics = metrics = Metrics()
+    app.state.status = status = StatusRecorder()
+    app.add_middleware(
+        RequestContextMiddleware,
+        request_timeout=settings.request_timeout,
+        observers=(metrics.observe, status.observe, log_request),
+    )
     install_error_handlers(app)
     install_contract(app)
     install_docs(app)
+    install_metrics(app, metrics)
+    install_status(app, status)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(health.router)
+    if tracer_provider is not None:
+        # Imported only when used: the instrumentations cost import time and nothing else.
+        from bff.tracing import install_tracing
+
+        install_tracing(app, tracer_provider)
+    install_lifecycle(app)
     return app
 
 
 def app_from_env() -> FastAPI:
-    """Factory for ``uvicorn --factory`` and ``bff serve``: settings from the environment."""
-    return create_app(Settings())
+    """Factory for ``uvicorn --factory`` and ``bff serve``: settings and ``OTEL_*`` tracing from
+    the environment, and the shutdown drain in front of the server's signal handlers."""
+    from bff.tracing import provider_from_env
+
+    settings = Settings()
+    app = create_app(settings, tracer_provider=provider_from_env())
+    drain_on_signals(lifecycle_of(app), settings.shutdown_drain_seconds)
+    return app

@@ -15,20 +15,26 @@ from typing import Any
 
 import uvicorn
 
+from bff.logs import log_config
 from bff.settings import Settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 
 
 def _server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
-    """uvloop and httptools when installed (they are, with uvicorn[standard])."""
+    """uvloop and httptools when installed (they are, with uvicorn[standard]). Logs are JSON
+    lines (``bff/logs.py``), applied by uvicorn in every worker; the access log is the BFF's own
+    request line, so uvicorn's is off."""
     return {
         "loop": "uvloop",
         "http": "httptools",
         "log_level": settings.log_level,
-        "access_log": access_log,
+        "log_config": log_config(settings.log_level, access_log=access_log),
+        "access_log": False,
         # Clients (browsers, load balancers) usually keep connections longer than uvicorn's 5 s.
         "timeout_keep_alive": 30,
+        # After the listener closes, in-flight requests get this long (bff/lifecycle.py).
+        "timeout_graceful_shutdown": settings.shutdown_grace_seconds,
     }
 
 
@@ -39,7 +45,8 @@ def _serve(args: argparse.Namespace) -> int:
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
-        workers=args.workers,
+        # Each worker process builds its own app, pool, cache and breakers (bff/lifecycle.py).
+        workers=args.workers or settings.workers,
         **_server_options(settings, access_log=args.access_log),
     )
     return 0
@@ -57,6 +64,7 @@ def _simulator(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from bff.app import create_app
+    from bff.tracing import provider_from_env
     from simulator import BackgroundServer, create_simulator_app
 
     simulator_app = create_simulator_app(delay_ms=args.delay_ms)
@@ -69,7 +77,7 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"docs:                        http://{host}:{port}/docs")
         print(f"try:                         http://{host}:{port}/v1/users/1/profile")
         uvicorn.run(
-            create_app(settings),
+            create_app(settings, tracer_provider=provider_from_env()),
             host=host,
             port=port,
             **_server_options(settings, access_log=args.access_log),
@@ -108,12 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--host", default=None, help="bind address (default: BFF_HOST)")
         sub.add_argument("--port", type=int, default=None, help="port (default: BFF_PORT)")
         sub.add_argument(
-            "--access-log", action=argparse.BooleanOptionalAction, default=True, help="access log"
+            "--access-log",
+            action=argparse.BooleanOptionalAction,
+            default=True,
+            help="one JSON line per request (answers >= 500 are logged either way)",
         )
 
     serve = commands.add_parser("serve", help="serve the BFF; downstreams from BFF_* settings")
     server_args(serve)
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    serve.add_argument(
+        "--workers", type=int, default=None, help="worker processes (default: BFF_WORKERS, 1)"
+    )
     serve.set_defaults(func=_serve)
 
     sim = commands.add_parser("simulator", help="serve the DummyJSON-compatible simulator")

@@ -9,6 +9,9 @@ degrades to null plus a typed entry in ``meta.sections``, so the page still rend
 its siblings are cancelled at once instead of running on, holding pooled connections, for an
 answer nobody will read.
 
+A section served (wholly or partly) from a stale cache entry is ``stale``, with the age of its
+oldest part: present, so not a failure, but the frontend may say "as of a minute ago".
+
 A failed section's status is the failure's own ``code`` (``timeout``, ``rate_limited``,
 ``circuit_open``, ``bad_response``, ``unavailable``, ``not_found``, ``unauthorized``), or
 ``error`` for any kind the contract does not name; it carries the downstream, its HTTP status,
@@ -24,6 +27,7 @@ from typing import Any, TypeVar, get_args, overload
 
 from bff.observability import mark_partial
 from clients import DownstreamError
+from clients.timing import CallTiming, section_calls_var
 from schemas.responses import Meta, SectionStatus, SectionStatusName
 
 T = TypeVar("T")
@@ -34,6 +38,7 @@ T4 = TypeVar("T4")
 K = TypeVar("K", bound=Hashable)
 
 _OK = SectionStatus(status="ok")
+_SERVED = frozenset({"ok", "stale"})
 _STATUS_NAMES: frozenset[str] = frozenset(get_args(SectionStatusName))
 
 
@@ -50,6 +55,29 @@ def section_status(exc: DownstreamError) -> SectionStatus:
     )
 
 
+def served_status(calls: list[CallTiming]) -> SectionStatus:
+    """``ok``, or ``stale`` when any of the section's calls was served from a stale entry."""
+    stale = [call for call in calls if call.cache == "stale"]
+    if not stale:
+        return _OK
+    oldest = max(stale, key=lambda call: call.cache_age)
+    failed = next((call for call in stale if call.stale_if_error), None)
+    if failed is None:
+        return SectionStatus(
+            status="stale",
+            downstream=oldest.service,
+            age=round(oldest.cache_age, 3),
+            detail="served from cache while it is refreshed",
+        )
+    return SectionStatus(
+        status="stale",
+        downstream=failed.service,
+        http_status=failed.status,
+        age=round(oldest.cache_age, 3),
+        detail=f"the downstream failed ({failed.stale_cause}); served from cache",
+    )
+
+
 class Sections:
     """The outcome of each section of one screen, in the order the screen declares them."""
 
@@ -57,6 +85,7 @@ class Sections:
         self._names = names
         self._status: dict[str, SectionStatus] = {}
         self._errors: list[DownstreamError] = []
+        self._calls: dict[str, list[CallTiming]] = {}
 
     def _record(self, name: str, status: SectionStatus) -> None:
         if name not in self._names:
@@ -65,28 +94,46 @@ class Sections:
 
     async def required(self, name: str, call: Awaitable[T]) -> T:
         """Await a section the screen cannot do without: its failure propagates."""
+        calls: list[CallTiming] = []
+        token = section_calls_var.set(calls)
         try:
             value = await call
         except DownstreamError as exc:
             self._record(name, section_status(exc))
             raise
-        self._record(name, _OK)
+        finally:
+            section_calls_var.reset(token)
+        self._record(name, served_status(calls))
         return value
 
     async def optional(self, name: str, call: Awaitable[T]) -> T | None:
         """Await a section the screen can show without: its failure becomes null."""
+        calls: list[CallTiming] = []
+        token = section_calls_var.set(calls)
         try:
             value = await call
         except DownstreamError as exc:
             self._record(name, section_status(exc))
             self._errors.append(exc)
             return None
-        self._record(name, _OK)
+        finally:
+            section_calls_var.reset(token)
+        self._record(name, served_status(calls))
         return value
+
+    async def assemble(self, name: str, call: Awaitable[T]) -> T:
+        """Await part of a section assembled from several calls (a fan-out), noting its calls
+        for `ok`; failures are the caller's to judge (then `fail`)."""
+        calls = self._calls.setdefault(name, [])
+        token = section_calls_var.set(calls)
+        try:
+            return await call
+        finally:
+            section_calls_var.reset(token)
 
     def ok(self, name: str) -> None:
         """Mark a section served when its data was assembled from several calls (or none)."""
-        self._record(name, _OK)
+        self._record(name, served_status(self._calls.get(name, [])))
 
     def fail(self, name: str, exc: DownstreamError, *, detail: str | None = None) -> None:
         """Mark a section failed when its data was assembled from several calls."""
@@ -107,7 +154,7 @@ class Sections:
         sections = {
             name: self._status.get(name, SectionStatus(status="skipped")) for name in self._names
         }
-        partial = any(status.status != "ok" for status in sections.values())
+        partial = any(status.status not in _SERVED for status in sections.values())
         if partial:
             mark_partial()
         return Meta(partial=partial, sections=sections)

@@ -17,12 +17,20 @@ On the way out it adds, besides ``X-Request-ID``:
 
 Both are collected in per-request mutable objects held by context variables: route code and
 fan-out tasks run in copies of the middleware's context, and a copy shares the objects.
+
+Once the response is complete (or the app raised), the middleware hands one `RequestRecord` to
+each observer it was built with (metrics, the request log, the status page). One hook for all of
+them, so each request is timed once, its route template is found once, and none of them needs a
+middleware, a task or a context variable of its own. Observers run synchronously on the event
+loop: they must be quick and never await.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from time import perf_counter
@@ -30,6 +38,7 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
+from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clients.context import request_id_var
@@ -45,10 +54,65 @@ PARTIAL_HEADER = "X-BFF-Partial"
 # one summary entry stands for the rest.
 SERVER_TIMING_MAX_CALLS = 50
 
+UNMATCHED_ROUTE = "unmatched"
+"""The route label of a request no route matched (404s, slash redirects): never the raw path."""
+
+# nginx's code for "the client closed the connection before the answer": a request cancelled
+# before its response started is recorded with it, so it is neither a success nor a server error.
+CLIENT_CLOSED_REQUEST = 499
+
+logger = logging.getLogger("bff.observability")
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One finished HTTP request, as observers see it.
+
+    Everything here is bounded enough to label metrics with, except `request_id` and the
+    `calls`' raw paths; the route is the template (`/v1/users/{user_id}/profile`), never the path.
+    """
+
+    request_id: str
+    method: str
+    route: str
+    """The matched route's template, or `UNMATCHED_ROUTE`."""
+    status: int
+    """The status sent; 500 when the app raised before answering, 499 when it was cancelled."""
+    duration: float
+    """Seconds from the request's arrival until its response was complete."""
+    partial: bool
+    calls: Sequence[CallTiming]
+    """The downstream calls the request made, in the order the code made them."""
+
+
+RequestObserver = Callable[[RequestRecord], None]
+"""Called once per finished HTTP request, on the event loop; must not block or raise."""
+
+
+def route_template(scope: Scope) -> str:
+    """The template of the route that handled the request (the router sets ``scope["route"]``
+    when one matched; a mount's is ``/prefix/{path}``), or `UNMATCHED_ROUTE`."""
+    route = scope.get("route") or _mount_of(scope)
+    template = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return template if isinstance(template, str) and template else UNMATCHED_ROUTE
+
+
+def _mount_of(scope: Scope) -> Mount | None:
+    """The mount that served the request: FastAPI's router does not set ``scope["route"]`` for
+    mounts (the static docs assets), but leaves the mounted app as ``scope["endpoint"]``."""
+    endpoint = scope.get("endpoint")
+    if endpoint is None:
+        return None
+    for route in getattr(scope.get("router"), "routes", ()):
+        if isinstance(route, Mount) and route.app is endpoint:
+            return route
+    return None
+
 
 @dataclass(slots=True)
 class _ResponseNotes:
     partial: bool = False
+    status: int | None = None
 
 
 _notes_var: ContextVar[_ResponseNotes | None] = ContextVar("response_notes", default=None)
@@ -59,6 +123,12 @@ def mark_partial() -> None:
     notes = _notes_var.get()
     if notes is not None:
         notes.partial = True
+
+
+def is_partial() -> bool:
+    """Whether this request's answer was marked partial (for the HTTP caching of screens)."""
+    notes = _notes_var.get()
+    return notes is not None and notes.partial
 
 
 def _quoted(text: str) -> str:
@@ -114,9 +184,16 @@ def _budget(scope: Scope, default: float) -> float:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, *, request_timeout: float) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        request_timeout: float,
+        observers: Sequence[RequestObserver] = (),
+    ) -> None:
         self.app = app
         self.request_timeout = request_timeout
+        self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -134,6 +211,7 @@ class RequestContextMiddleware:
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
+                notes.status = message["status"]
                 headers = MutableHeaders(scope=message)
                 if REQUEST_ID_HEADER not in headers:
                     headers.append(REQUEST_ID_HEADER, request_id)
@@ -148,8 +226,38 @@ class RequestContextMiddleware:
         notes_token = _notes_var.set(notes)
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            if notes.status is None:
+                notes.status = 500
+            raise
         finally:
+            if self.observers:
+                self._observe(scope, request_id, started, calls, notes)
             _notes_var.reset(notes_token)
             calls_var.reset(calls_token)
             deadline_var.reset(deadline_token)
             request_id_var.reset(id_token)
+
+    def _observe(
+        self,
+        scope: Scope,
+        request_id: str,
+        started: float,
+        calls: list[CallTiming],
+        notes: _ResponseNotes,
+    ) -> None:
+        record = RequestRecord(
+            request_id=request_id,
+            method=scope["method"],
+            route=route_template(scope),
+            status=notes.status if notes.status is not None else CLIENT_CLOSED_REQUEST,
+            duration=perf_counter() - started,
+            partial=notes.partial,
+            calls=calls,
+        )
+        for observer in self.observers:
+            try:
+                observer(record)
+            except Exception:
+                # Observing must never fail a request, nor stop the other observers.
+                logger.exception("request observer %r failed", observer)

@@ -9,13 +9,36 @@ after a pause).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, Field, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from clients import SERVICES, ServicePolicy
+from clients.cache import CachePolicy
+from clients.cache_policies import DEFAULT_CACHE_POLICIES, cache_policies
 from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
+
+
+class CachePolicyOverride(BaseModel):
+    """One entry of ``BFF_CACHE_POLICIES``: the fields to change; the others keep the default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ttl: float | None = Field(None, gt=0)
+    max_entries: int | None = Field(None, ge=1)
+    stale_while_revalidate: float | None = Field(None, ge=0)
+    stale_if_error: float | None = Field(None, ge=0)
+
 
 Service = Literal["users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth"]
 
@@ -168,6 +191,48 @@ class Settings(BaseSettings):
             raise ValueError("BFF_RETRY_BACKOFF_MAX must not be below BFF_RETRY_BACKOFF_BASE")
         return self
 
+    # Caching (see clients/cache.py and clients/cache_policies.py).
+    cache_enabled: bool = Field(
+        True,
+        description="Cache downstream GET answers in process, per the cache policies. Off: every "
+        "call goes to the downstream and screens answer `Cache-Control: no-cache`.",
+    )
+    cache_policies: dict[str, CachePolicyOverride] = Field(
+        default_factory=dict,
+        description="JSON overrides of the per-call cache policies, by call name, e.g. "
+        '`{"products.get": {"ttl": 300, "stale_if_error": 3600}}`. Fields: `ttl`, '
+        "`max_entries`, `stale_while_revalidate`, `stale_if_error` (seconds).",
+    )
+    cache_redis_url: str | None = Field(
+        None,
+        description="Redis URL of the shared cache tier behind the in-process one (e.g. "
+        "`redis://127.0.0.1:6379/0`), so replicas share warm answers. Unset: in-process only.",
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="Bearer token of the admin endpoints (`POST /admin/cache/purge`). Unset: "
+        "they answer 403.",
+    )
+
+    @field_validator("cache_policies")
+    @classmethod
+    def _known_cache_policies(
+        cls, value: dict[str, CachePolicyOverride]
+    ) -> dict[str, CachePolicyOverride]:
+        unknown = sorted(set(value) - set(DEFAULT_CACHE_POLICIES))
+        if unknown:
+            known = ", ".join(sorted(DEFAULT_CACHE_POLICIES))
+            raise ValueError(f"unknown cache policy {', '.join(unknown)}; known: {known}")
+        return value
+
+    def resolved_cache_policies(self) -> dict[str, CachePolicy]:
+        """The default policies with ``BFF_CACHE_POLICIES`` applied."""
+        overrides = {
+            name: replace(DEFAULT_CACHE_POLICIES[name], **override.model_dump(exclude_none=True))
+            for name, override in self.cache_policies.items()
+        }
+        return cache_policies(overrides)
+
     # Screens.
     fanout_concurrency: int = Field(
         8, ge=1, le=256, description="Most concurrent downstream calls of one dynamic fan-out."
@@ -187,6 +252,30 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535, description="Port `bff serve` binds to.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="Log level of the BFF and uvicorn."
+    )
+
+    # Lifecycle (bff/lifecycle.py): graceful shutdown and worker processes of `bff serve`.
+    shutdown_drain_seconds: float = Field(
+        0.0,
+        ge=0,
+        le=300,
+        description="After SIGTERM, seconds `/readyz` answers 503 while the server still takes "
+        "new requests, so load balancers stop routing here before the listener closes (5 on "
+        "Kubernetes; 0 stops at once).",
+    )
+    shutdown_grace_seconds: int = Field(
+        15,
+        ge=1,
+        le=3600,
+        description="Seconds in-flight requests get to finish once the listener is closed; "
+        "the rest are cancelled, then the pooled client and Redis are closed.",
+    )
+    workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Worker processes of `bff serve`. Each has its own connection pool, cache "
+        "and breakers: downstream connections = workers x BFF_POOL_MAX_CONNECTIONS.",
     )
 
     @model_validator(mode="after")

@@ -24,17 +24,21 @@ class AuthClient(ServiceClient):
         body: dict[str, str | int] = {"username": username, "password": password}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self.downstream.post("/auth/login", LoginResult, json=body)
+        return await self.downstream.post(
+            "/auth/login", LoginResult, json=body, operation="auth.login"
+        )
 
     async def me(self, access_token: str) -> User:
         """The token's user, including fields (password, ...) that must not be passed on."""
         if not _TOKEN.fullmatch(access_token):
             raise Unauthorized(self.service, "malformed access token")
         headers = {"Authorization": f"Bearer {access_token}"}
-        return await self.downstream.get("/auth/me", User, headers=headers)
+        return await self.downstream.get("/auth/me", User, headers=headers, operation="auth.me")
 
     async def refresh(self, refresh_token: str, *, expires_in_mins: int | None = None) -> TokenPair:
         body: dict[str, str | int] = {"refreshToken": refresh_token}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self.downstream.post("/auth/refresh", TokenPair, json=body)
+        return await self.downstream.post(
+            "/auth/refresh", TokenPair, json=body, operation="auth.refresh"
+        )

@@ -4,16 +4,16 @@ A downstream call passes through these steps, outermost first, each a named meth
 caching, single-flight, the circuit breaker and retries each fill one step without reshaping the
 others:
 
-1. `_cached`        - cache lookup (GET only)
-2. `_single_flight` - concurrent identical misses share one call
-3. `_guarded`       - circuit breaker per service (`breaker.py`): refuse at once while open
-4. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
-5. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
+1. `_cached`        - cache lookup (GET calls with a cache policy; `cache_layer.py`), where
+                      concurrent identical misses also share one call (single-flight)
+2. `_guarded`       - circuit breaker per service (`breaker.py`): refuse at once while open
+3. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
+4. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
                       hedged (`hedging.py`) when the service's policy asks for it
 
-Every step returns the decoded (frozen, shareable) model, so a cache or a single-flight can hand one
-result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`), and is logged
-once, in `request`, with the request id, the service, its code and the attempts made.
+Every step returns the decoded (frozen, shareable) model, so the cache and its single-flight can
+hand one result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`),
+and is logged once, in `request`, with the request id, the service, its code and the attempts made.
 
 The happy path is on every call, so it stays lean: no tenacity loop, no task, no lock and no
 allocation beyond the request itself unless something fails (or the request collects timings,
@@ -34,13 +34,15 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from clients.breaker import CircuitBreaker, verdict
 from clients.budget import RetryBudget
+from clients.cache_layer import CacheLayer
 from clients.context import request_id_var
 from clients.deadline import remaining
 from clients.errors import BadRequest, DownstreamError, Timeout
 from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
 from clients.retry import Sleep, is_idempotent, retry_call
-from clients.timing import CallTiming, calls_var, current_call
+from clients.timing import CallTiming, calls_var, current_call, section_calls_var
+from clients.tracing import open_call_span, tracer_var
 from clients.translate import error_for_status, error_for_transport, error_for_validation
 
 T = TypeVar("T")
@@ -65,10 +67,12 @@ _HEADER_TOKEN = re.compile(r"[\x21-\x7e]{1,200}")
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """One downstream call as the pipeline steps see it; a later cache derives its key from it."""
+    """One downstream call as the pipeline steps see it; the cache derives its key from it."""
 
     method: str
     url: str
+    path: str
+    operation: str | None = None
     params: Params | None = None
     json: object | None = None
     headers: Mapping[str, str] | None = None
@@ -79,8 +83,9 @@ class DownstreamClient:
 
     It never owns the AsyncClient (the app's lifespan does), so many of these can share one pool.
     It does own its service's resilience state (circuit breaker, retry budget, recent latencies),
-    because there is exactly one of these per service in a `Downstreams`. `breaker`, `budget`,
-    `sleep` and `rand` can be injected so tests control time and chance.
+    because there is exactly one of these per service in a `Downstreams`; the `cache` is the
+    app's, shared by all services. `breaker`, `budget`, `sleep` and `rand` can be injected so
+    tests control time and chance.
     """
 
     def __init__(
@@ -93,8 +98,10 @@ class DownstreamClient:
         budget: RetryBudget | None = None,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        cache: CacheLayer | None = None,
     ) -> None:
         self._http = http
+        self._cache = cache
         self.service = service
         self.policy = policy
         self.breaker = breaker or CircuitBreaker(service, policy.breaker)
@@ -102,6 +109,8 @@ class DownstreamClient:
         self._sleep = sleep
         self._rand = rand
         self._latencies = LatencyWindow(policy.hedge) if policy.hedge.enabled else None
+        self.hedges = 0
+        """Hedged second attempts started so far (for metrics)."""
         # The usual attempt's timeout, built once; only a deadline-shortened attempt needs its own.
         self._timeout = self._httpx_timeout(policy.timeout)
 
@@ -112,8 +121,11 @@ class DownstreamClient:
         *,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
     ) -> T:
-        return await self.request("GET", path, model, params=params, headers=headers)
+        return await self.request(
+            "GET", path, model, params=params, headers=headers, operation=operation
+        )
 
     async def post(
         self,
@@ -123,8 +135,11 @@ class DownstreamClient:
         json: object | None = None,
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
     ) -> T:
-        return await self.request("POST", path, model, params=params, json=json, headers=headers)
+        return await self.request(
+            "POST", path, model, params=params, json=json, headers=headers, operation=operation
+        )
 
     async def request(
         self,
@@ -135,13 +150,23 @@ class DownstreamClient:
         params: Params | None = None,
         json: object | None = None,
         headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
     ) -> T:
         """Call `path` on this service and decode the 2xx body into `model`.
 
         `model` is a Pydantic model class or, for other shapes such as `list[Category]`, a
         `TypeAdapter` built once by the caller (building one per call would be slow).
+        `operation` names the call (`products.get`) for its cache policy and for metrics.
         """
-        call = Call(method.upper(), self._url(path), params=params, json=json, headers=headers)
+        call = Call(
+            method.upper(),
+            self._url(path),
+            path,
+            operation,
+            params=params,
+            json=json,
+            headers=headers,
+        )
         calls = calls_var.get()
         if calls is None:
             try:
@@ -149,12 +174,18 @@ class DownstreamClient:
             except DownstreamError as exc:
                 self._log_failure(call.method, path, exc)
                 raise
-        entry = CallTiming(self.service, call.method, path)
+        entry = CallTiming(self.service, call.method, path, operation)
         calls.append(entry)
+        section = section_calls_var.get()
+        if section is not None:
+            section.append(entry)
         token = current_call.set(entry)
+        tracer = tracer_var.get()
+        span = open_call_span(tracer, entry) if tracer is not None else None
         started = perf_counter()
         try:
             result = await self._cached(call, model)
+            entry.outcome = "ok"
         except DownstreamError as exc:
             entry.outcome = exc.code
             entry.status = exc.status
@@ -163,7 +194,8 @@ class DownstreamClient:
         finally:
             entry.duration = perf_counter() - started
             current_call.reset(token)
-        entry.outcome = "ok"
+            if span is not None:
+                span.close(entry)
         return result
 
     def _url(self, path: str) -> str:
@@ -184,21 +216,38 @@ class DownstreamClient:
         return self.policy.base_url + path
 
     async def _cached(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
-        """Cache lookup: pass-through for now.
+        """Cache lookup, for GET calls whose operation has a cache policy.
 
-        Will serve fresh GET results from a TTL cache keyed by method, URL and sorted params, plus
-        the caller's identity when the call carries credentials (one user's data is never served
-        to another), and keep stale copies for stale-if-error.
+        Fresh answers come from memory (or the shared tier); concurrent identical misses share
+        one downstream call; stale copies stand in per the policy. The key holds a hash of the
+        call's credentials, if any, so one user's answer is never served to another. How the
+        answer was served is noted on the call's timing (Server-Timing, Cache-Status,
+        Cache-Control and the screen's section statuses are derived from it).
         """
-        return await self._single_flight(call, model)
-
-    async def _single_flight(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
-        """Single-flight: pass-through for now.
-
-        Will let concurrent identical cache misses await one downstream call instead of each
-        sending their own, so a burst on a cold key costs one request.
-        """
-        return await self._guarded(call, model)
+        cache = self._cache
+        policy = cache.policy(call.operation, call.method) if cache is not None else None
+        if policy is None or cache is None:
+            return await self._guarded(call, model)
+        outcome, private = await cache.fetch(
+            service=self.service,
+            path=call.path,
+            params=call.params,
+            headers=call.headers,
+            policy=policy,
+            model=model,
+            load=lambda: self._guarded(call, model),
+        )
+        entry = current_call.get()
+        if entry is not None:
+            entry.cache = outcome.status
+            entry.cache_age = outcome.age
+            entry.cache_ttl = outcome.ttl
+            entry.private = private
+            if outcome.error is not None:
+                entry.stale_if_error = True
+                entry.stale_cause = outcome.error.code
+                entry.status = outcome.error.status
+        return outcome.value
 
     async def _guarded(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
         """Circuit breaker: raise `CircuitOpen` without calling while the service's breaker is
@@ -252,7 +301,10 @@ class DownstreamClient:
         left = remaining()
         if left is not None and left < self.policy.retry.min_attempt_time:
             return False
-        return self.breaker.allows_retry() and self.budget.try_spend()
+        if not (self.breaker.allows_retry() and self.budget.try_spend()):
+            return False
+        self.hedges += 1
+        return True
 
     async def _attempt(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
         """One send and decode: the only step that touches the network.
@@ -357,11 +409,12 @@ class DownstreamClient:
         # A downstream fault is a warning; a sane answer (404, 401...) or a call the breaker
         # refused is routine (the breaker already warned once, when it opened).
         routine = verdict(exc) is False or exc.code == "circuit_open"
+        request_id = request_id_var.get()
         logger.log(
             logging.INFO if routine else logging.WARNING,
             "downstream call failed: request_id=%s service=%s call=%s %s code=%s status=%s "
             "attempts=%d detail=%r",
-            request_id_var.get(),
+            request_id,
             self.service,
             method,
             path,
@@ -369,6 +422,17 @@ class DownstreamClient:
             exc.status,
             exc.attempts,
             exc.detail,
+            # The same facts as fields, for structured (JSON) logs: see bff/logs.py.
+            extra={
+                "request_id": request_id,
+                "service": self.service,
+                "method": method,
+                "path": path,
+                "code": exc.code,
+                "status": exc.status,
+                "attempts": exc.attempts,
+                "detail": exc.detail,
+            },
         )
 
 
@@ -381,8 +445,10 @@ class ServiceClient:
 
     service: ClassVar[str]
 
-    def __init__(self, http: httpx.AsyncClient, policy: ServicePolicy) -> None:
-        self._downstream = DownstreamClient(http, service=self.service, policy=policy)
+    def __init__(
+        self, http: httpx.AsyncClient, policy: ServicePolicy, *, cache: CacheLayer | None = None
+    ) -> None:
+        self._downstream = DownstreamClient(http, service=self.service, policy=policy, cache=cache)
 
     @property
     def downstream(self) -> DownstreamClient:

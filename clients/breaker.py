@@ -66,6 +66,7 @@ class CircuitBreaker:
         "_state",
         "_width",
         "service",
+        "transitions",
     )
 
     def __init__(
@@ -86,6 +87,8 @@ class CircuitBreaker:
         self._calls = [0] * _BUCKETS
         self._failures = [0] * _BUCKETS
         self._epoch = int(clock() / self._width)
+        self.transitions = dict.fromkeys(BreakerState, 0)
+        """State changes so far, by the state entered (for metrics)."""
 
     @property
     def state(self) -> BreakerState:
@@ -113,6 +116,7 @@ class CircuitBreaker:
             if left > 0:
                 raise self._refusal(left)
             self._state = BreakerState.HALF_OPEN
+            self.transitions[BreakerState.HALF_OPEN] += 1
             logger.info("circuit of %s is half-open: sending one probe", self.service)
         if self._probing:
             raise self._refusal(_PROBE_RETRY_AFTER)
@@ -180,6 +184,7 @@ class CircuitBreaker:
 
     def _open(self, reason: str) -> None:
         self._state = BreakerState.OPEN
+        self.transitions[BreakerState.OPEN] += 1
         self._probing = False
         self._open_until = self._clock() + self._policy.open_seconds
         logger.warning(
@@ -188,6 +193,7 @@ class CircuitBreaker:
 
     def _close(self) -> None:
         self._state = BreakerState.CLOSED
+        self.transitions[BreakerState.CLOSED] += 1
         self._probing = False
         self._consecutive = 0
         for index in range(_BUCKETS):

@@ -19,7 +19,7 @@ from clients.policies import BudgetPolicy
 
 
 class RetryBudget:
-    __slots__ = ("_balance", "_cap", "_clock", "_last", "_rate", "_ratio")
+    __slots__ = ("_balance", "_cap", "_clock", "_last", "_rate", "_ratio", "denied")
 
     def __init__(
         self, policy: BudgetPolicy, *, clock: Callable[[], float] = time.monotonic
@@ -31,6 +31,8 @@ class RetryBudget:
         # Start full, as Finagle does: a process that just started may retry at once.
         self._balance = self._cap
         self._last = clock()
+        self.denied = 0
+        """Retries and hedges refused so far (for metrics)."""
 
     @property
     def balance(self) -> float:
@@ -47,6 +49,7 @@ class RetryBudget:
         """Take one token for a retry or a hedge; False means the budget is spent: do not retry."""
         self._accrue()
         if self._balance < 1.0:
+            self.denied += 1
             return False
         self._balance -= 1.0
         return True

@@ -83,6 +83,8 @@ class Outcome(Generic[T]):
     status: CacheStatus
     age: float = 0.0
     ttl: float | None = None
+    error: DownstreamError | None = None
+    """For a stale copy served because the downstream failed: that failure."""
 
     @property
     def max_age(self) -> float | None:
@@ -251,7 +253,7 @@ class ResponseCache:
                         exc.code,
                         exc.detail,
                     )
-                    return Outcome(entry.value, "stale", age, policy.ttl)
+                    return Outcome(entry.value, "stale", age, policy.ttl, exc)
             raise
         return Outcome(value, "miss", 0.0, policy.ttl)
 
@@ -289,6 +291,12 @@ class ResponseCache:
         """Wait for the background refreshes under way (tests; a graceful shutdown)."""
         while self._refreshing:
             await asyncio.gather(*self._refreshing, return_exceptions=True)
+
+    async def aclose(self) -> None:
+        """Cancel the background refreshes under way: the client they call is closing."""
+        for task in list(self._refreshing):
+            task.cancel()
+        await asyncio.gather(*self._refreshing, return_exceptions=True)
 
     def _refresh_done(self, task: asyncio.Task[Any]) -> None:
         self._refreshing.discard(task)

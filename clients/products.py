@@ -22,7 +22,9 @@ class ProductsClient(ServiceClient):
     service = "products"
 
     async def get(self, product_id: int) -> Product:
-        return await self.downstream.get(f"/products/{product_id:d}", Product)
+        return await self.downstream.get(
+            f"/products/{product_id:d}", Product, operation="products.get"
+        )
 
     async def list(
         self,
@@ -33,21 +35,31 @@ class ProductsClient(ServiceClient):
         order: params.Order | None = None,
     ) -> ProductList:
         query = params.page(limit, skip, sort_by=sort_by, order=order)
-        return await self.downstream.get("/products", ProductList, params=query)
+        return await self.downstream.get(
+            "/products", ProductList, params=query, operation="products.list"
+        )
 
     async def search(self, q: str, *, limit: int = 30, skip: int = 0) -> ProductList:
         query = params.search(q, limit, skip)
-        return await self.downstream.get("/products/search", ProductList, params=query)
+        return await self.downstream.get(
+            "/products/search", ProductList, params=query, operation="products.search"
+        )
 
     async def categories(self) -> builtins.list[Category]:
-        return await self.downstream.get("/products/categories", _CATEGORIES)
+        return await self.downstream.get(
+            "/products/categories", _CATEGORIES, operation="products.categories"
+        )
 
     async def category_list(self) -> builtins.list[str]:
-        return await self.downstream.get("/products/category-list", _CATEGORY_SLUGS)
+        return await self.downstream.get(
+            "/products/category-list", _CATEGORY_SLUGS, operation="products.category_list"
+        )
 
     async def by_category(self, slug: str, *, limit: int = 30, skip: int = 0) -> ProductList:
         """Products of one category; an unknown (but well-formed) slug is an empty page."""
         if not _SLUG.fullmatch(slug):
             raise BadRequest(self.service, "invalid category slug")
         path = "/products/category/" + quote(slug, safe="")
-        return await self.downstream.get(path, ProductList, params=params.page(limit, skip))
+        return await self.downstream.get(
+            path, ProductList, params=params.page(limit, skip), operation="products.by_category"
+        )

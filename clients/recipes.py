@@ -9,8 +9,10 @@ class RecipesClient(ServiceClient):
     service = "recipes"
 
     async def get(self, recipe_id: int) -> Recipe:
-        return await self.downstream.get(f"/recipes/{recipe_id:d}", Recipe)
+        return await self.downstream.get(f"/recipes/{recipe_id:d}", Recipe, operation="recipes.get")
 
     async def search(self, q: str, *, limit: int = 30, skip: int = 0) -> RecipeList:
         query = params.search(q, limit, skip)
-        return await self.downstream.get("/recipes/search", RecipeList, params=query)
+        return await self.downstream.get(
+            "/recipes/search", RecipeList, params=query, operation="recipes.search"
+        )

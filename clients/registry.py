@@ -13,6 +13,7 @@ import httpx
 
 from clients.auth import AuthClient
 from clients.breaker import CircuitBreaker
+from clients.cache_layer import CacheLayer
 from clients.carts import CartsClient
 from clients.policies import ServicePolicy
 from clients.posts import PostsClient
@@ -38,20 +39,27 @@ class Downstreams:
     auth: AuthClient
 
     @classmethod
-    def build(cls, http: httpx.AsyncClient, policies: Mapping[str, ServicePolicy]) -> "Downstreams":
-        """One client per service, all over `http`; a missing policy fails here, at startup."""
+    def build(
+        cls,
+        http: httpx.AsyncClient,
+        policies: Mapping[str, ServicePolicy],
+        *,
+        cache: CacheLayer | None = None,
+    ) -> "Downstreams":
+        """One client per service, all over `http` (and `cache`, when given); a missing policy
+        fails here, at startup."""
         missing = [name for name in SERVICES if name not in policies]
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
         return cls(
-            users=UsersClient(http, policies["users"]),
-            products=ProductsClient(http, policies["products"]),
-            carts=CartsClient(http, policies["carts"]),
-            posts=PostsClient(http, policies["posts"]),
-            todos=TodosClient(http, policies["todos"]),
-            quotes=QuotesClient(http, policies["quotes"]),
-            recipes=RecipesClient(http, policies["recipes"]),
-            auth=AuthClient(http, policies["auth"]),
+            users=UsersClient(http, policies["users"], cache=cache),
+            products=ProductsClient(http, policies["products"], cache=cache),
+            carts=CartsClient(http, policies["carts"], cache=cache),
+            posts=PostsClient(http, policies["posts"], cache=cache),
+            todos=TodosClient(http, policies["todos"], cache=cache),
+            quotes=QuotesClient(http, policies["quotes"], cache=cache),
+            recipes=RecipesClient(http, policies["recipes"], cache=cache),
+            auth=AuthClient(http, policies["auth"], cache=cache),
         )
 
     @property

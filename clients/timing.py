@@ -23,6 +23,9 @@ class CallTiming:
     service: str
     method: str
     path: str
+    operation: str | None = None
+    """The typed client's name for the call (`users.get`): bounded, so fit for metric labels and
+    the key of its cache policy; None for calls made without one."""
     duration: float = 0.0
     outcome: str = "cancelled"
     """`ok`, a `DownstreamError.code`, or `cancelled` when a sibling's failure stopped it."""
@@ -30,8 +33,33 @@ class CallTiming:
     attempts: int = 0
     """Network attempts started (retries and hedges included; 0 when none was made)."""
     cache: str | None = None
-    """For the cache step: `hit`, `miss`, `stale`...; None when the call was not cacheable."""
+    """How the cache step served it: `hit`, `miss`, `stale` or `bypass` (cache disabled); None
+    when the call is not cacheable (not a GET, or no cache policy)."""
+    cache_age: float = 0.0
+    """Seconds since the served answer was fetched from the downstream (0 for a fresh fetch)."""
+    cache_ttl: float | None = None
+    """Seconds the answer was fresh for in all (the policy's TTL), when cached."""
+    private: bool = False
+    """The call carried the caller's credentials: its answer is that user's alone."""
+    stale_if_error: bool = False
+    """The stale answer stands in for a failed call (rather than awaiting a refresh); `status`
+    and `stale_cause` then say how the call failed."""
+    stale_cause: str | None = None
+    """For a stale-if-error answer: the failure's code (`unavailable`, `timeout`...)."""
 
+    @property
+    def fresh_for(self) -> float | None:
+        """Seconds the answer stays fresh from now (negative once stale); None if uncached."""
+        if self.cache_ttl is None:
+            return None
+        return self.cache_ttl - self.cache_age
+
+
+section_calls_var: ContextVar[list[CallTiming] | None] = ContextVar(
+    "section_downstream_calls", default=None
+)
+"""The calls of the screen section being fetched (see `bff.fanout.Sections`), so that a section
+served from a stale cache entry can say so; None outside a section."""
 
 calls_var: ContextVar[list[CallTiming] | None] = ContextVar("downstream_calls", default=None)
 """The current request's calls, or None outside a request (then nothing is collected)."""

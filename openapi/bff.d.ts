@@ -269,10 +269,73 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/cache/purge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Purge Cache
+         * @description Drop cached downstream answers, in this process and in the shared tier.
+         *
+         *     With several replicas, each has its own in-process tier: purging through one replica clears
+         *     the shared tier and that replica; the others serve their in-process copies until those
+         *     expire (the in-process TTLs are short for that reason) or are purged through each replica.
+         */
+        post: operations["admin_purge_cache"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * CachePurgeRequest
+         * @description Which cached downstream answers to drop.
+         */
+        CachePurgeRequest: {
+            /**
+             * Prefix
+             * @description Drop the entries whose key starts with this; empty drops everything. Keys read `service:path?sorted-query`, e.g. `products:` (every products answer) or `products:/products/1?` (one product).
+             * @default
+             * @example products:/products/1?
+             */
+            prefix: string;
+        };
+        /**
+         * CachePurgeResult
+         * @description How many entries the purge dropped, per tier.
+         * @example {
+         *       "inProcess": 31,
+         *       "prefix": "products:",
+         *       "shared": 30
+         *     }
+         */
+        CachePurgeResult: {
+            /**
+             * Prefix
+             * @description The prefix purged (empty: everything).
+             */
+            prefix: string;
+            /**
+             * Inprocess
+             * @description Entries dropped from this process's cache.
+             */
+            inProcess: number;
+            /**
+             * Shared
+             * @description Entries dropped from the shared Redis tier (0 when there is none).
+             */
+            shared: number;
+        };
         /**
          * CartLine
          * @description One line of a cart: what was put in it, and the product as it is now.
@@ -759,7 +822,11 @@ export interface components {
          *           "status": "circuit_open"
          *         },
          *         "user": {
-         *           "status": "ok"
+         *           "age": 75.2,
+         *           "detail": "the downstream failed (unavailable); served from cache",
+         *           "downstream": "users",
+         *           "httpStatus": 503,
+         *           "status": "stale"
          *         }
          *       }
          *     }
@@ -767,7 +834,7 @@ export interface components {
         Meta: {
             /**
              * Partial
-             * @description True when at least one optional section failed and is null in the body.
+             * @description True when at least one optional section failed and is null in the body (a `stale` section is present, so it alone does not make a response partial).
              */
             partial: boolean;
             /**
@@ -1567,10 +1634,10 @@ export interface components {
         SectionStatus: {
             /**
              * Status
-             * @description `ok` when the section's data is present; otherwise why it is null: `timeout` (no answer before the deadline or the downstream's timeout), `unavailable` (5xx, refused or reset connection), `circuit_open` (the downstream failed repeatedly, so the BFF did not call it), `rate_limited` (the downstream answered 429), `bad_response` (malformed or unexpected body), `not_found`, `unauthorized`, `error` (any other failure), `skipped` (not fetched because a section it depends on failed).
+             * @description `ok` when the section's data is present and fresh; `stale` when it is present but older than its cache lifetime (served while a refresh runs, or because the downstream failed: then `downstream`, `http_status` and `detail` say how), with its `age`; otherwise why it is null: `timeout` (no answer before the deadline or the downstream's timeout), `unavailable` (5xx, refused or reset connection), `circuit_open` (the downstream failed repeatedly, so the BFF did not call it), `rate_limited` (the downstream answered 429), `bad_response` (malformed or unexpected body), `not_found`, `unauthorized`, `error` (any other failure), `skipped` (not fetched because a section it depends on failed).
              * @enum {string}
              */
-            status: "ok" | "error" | "not_found" | "timeout" | "unavailable" | "circuit_open" | "rate_limited" | "bad_response" | "unauthorized" | "skipped";
+            status: "ok" | "stale" | "error" | "not_found" | "timeout" | "unavailable" | "circuit_open" | "rate_limited" | "bad_response" | "unauthorized" | "skipped";
             /**
              * Downstream
              * @description The downstream API that failed, when the section failed.
@@ -1596,6 +1663,11 @@ export interface components {
              * @description A short, safe explanation of the failure.
              */
             detail?: string | null;
+            /**
+             * Age
+             * @description For a `stale` section: seconds since its oldest part was fetched from the downstream.
+             */
+            age?: number | null;
         };
         /**
          * TodoItem
@@ -1755,12 +1827,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProfileScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The screen's main resource does not exist. */
             404: {
@@ -1839,12 +1936,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["CartScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The screen's main resource does not exist. */
             404: {
@@ -1923,12 +2045,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PostScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The screen's main resource does not exist. */
             404: {
@@ -2007,12 +2154,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ProductScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The screen's main resource does not exist. */
             404: {
@@ -2088,12 +2260,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["HomeScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input. */
             422: {
@@ -2164,12 +2361,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SearchScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Invalid input. */
             422: {
@@ -2237,6 +2459,8 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
+                    /** @description `no-store`: the answer carries credentials. */
+                    "Cache-Control"?: "no-store";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2321,6 +2545,8 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
+                    /** @description `no-store`: the answer carries credentials. */
+                    "Cache-Control"?: "no-store";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2403,12 +2629,37 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MeScreen"];
                 };
+            };
+            /** @description Not Modified: the `If-None-Match` tag matches the screen as it is now; no body. */
+            304: {
+                headers: {
+                    /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
+                    "Server-Timing"?: string;
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    ETag?: string;
+                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    "Cache-Control"?: string;
+                    /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
+                    "Cache-Status"?: string;
+                    /** @description `Authorization` when the screen holds the caller's own data. */
+                    Vary?: "Authorization";
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description The bearer token is missing, malformed or expired. */
             401: {
@@ -2804,6 +3055,67 @@ export interface operations {
             };
             /** @description A required downstream did not answer before the request's deadline. */
             504: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    admin_purge_cache: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
+                "X-Request-ID"?: components["parameters"]["RequestId"];
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CachePurgeRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description How many entries the purge dropped, per tier. */
+            200: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CachePurgeResult"];
+                };
+            };
+            /** @description The admin bearer token is missing or wrong. */
+            401: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set. */
+            403: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input. */
+            422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;

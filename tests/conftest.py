@@ -11,7 +11,8 @@ from typing import Any, get_args
 
 import httpx
 import pytest
-from support import Simulator, settings_for
+from fastapi import FastAPI
+from support import Simulator, reset_resilience, settings_for
 
 from bff.app import create_app
 from bff.settings import Settings
@@ -64,14 +65,22 @@ def start_bff(sim: Simulator, http_transport: str) -> Iterator[BffFactory]:
 
 
 @pytest.fixture(scope="session")
-def _shared_bff(simulator_server: BackgroundServer, http_transport: str) -> Iterator[str]:
+def _shared_bff(
+    simulator_server: BackgroundServer, http_transport: str
+) -> Iterator[tuple[str, FastAPI]]:
     app = create_app(settings_for(simulator_server.url, http_transport=http_transport))
     with BackgroundServer(app) as server:
-        yield server.url
+        yield server.url, app
 
 
 @pytest.fixture
-def bff(_shared_bff: str, sim: Simulator) -> Iterator[httpx.Client]:
-    """A BFF with default settings, shared by the tests that need nothing special."""
-    with httpx.Client(base_url=_shared_bff, timeout=30) as client:
+def bff(_shared_bff: tuple[str, FastAPI], sim: Simulator) -> Iterator[httpx.Client]:
+    """A BFF with default settings, shared by the tests that need nothing special.
+
+    Each test starts with fresh circuit breakers and retry budgets: the failures an earlier test
+    injected must not open a breaker for the next one (that made results depend on test order).
+    """
+    url, app = _shared_bff
+    reset_resilience(app.state.downstreams)
+    with httpx.Client(base_url=url, timeout=30) as client:
         yield client

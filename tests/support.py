@@ -16,6 +16,9 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from bff.settings import Settings
+from clients import SERVICES, Downstreams
+from clients.breaker import CircuitBreaker
+from clients.budget import RetryBudget
 
 SENSITIVE_KEYS = frozenset(
     {"password", "bank", "ssn", "ein", "crypto", "ip", "macAddress", "userAgent"}
@@ -63,8 +66,21 @@ def assert_complete(body: dict[str, Any]) -> None:
     assert {section["status"] for section in meta["sections"].values()} == {"ok"}
 
 
+def reset_resilience(downstreams: Downstreams) -> None:
+    """Fresh breakers and retry budgets for every service of a running app (between tests that
+    share one app). Plain attribute swaps: the event loop's thread only reads them per call."""
+    for name in SERVICES:
+        client = getattr(downstreams, name).downstream
+        client.breaker = CircuitBreaker(name, client.policy.breaker)
+        client.budget = RetryBudget(client.policy.budget)
+
+
 def settings_for(downstream_url: str, **overrides: Any) -> Settings:
-    return Settings(_env_file=None, downstream_url=downstream_url, **overrides)  # type: ignore[call-arg]
+    """Settings for a test BFF. The response cache is off unless a test turns it on: most suites
+    count downstream calls per request (retries, breakers, fan-out), which a warm cache would
+    hide; the cache's own suites (tests/*/cache*) opt in with ``cache_enabled=True``."""
+    values: dict[str, Any] = {"cache_enabled": False, **overrides}
+    return Settings(_env_file=None, downstream_url=downstream_url, **values)  # type: ignore[call-arg]
 
 
 @dataclass
@@ -91,6 +107,11 @@ class Simulator:
     def route_count(self, route: str) -> int:
         routes: dict[str, int] = self.stats()["routes"]
         return routes.get(route, 0)
+
+    def path_count(self, path: str) -> int:
+        """Calls of one concrete path (``/users/1``), whatever the query."""
+        paths: dict[str, int] = self.stats()["paths"]
+        return paths.get(path, 0)
 
 
 @asynccontextmanager

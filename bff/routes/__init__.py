@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from bff.routes import auth, carts, home, media, posts, products, profile, search
+from bff.routes import admin, auth, carts, home, media, posts, products, profile, search
 
 ROUTERS: tuple[APIRouter, ...] = (
     profile.router,
@@ -13,4 +13,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     search.router,
     auth.router,
     media.router,
+    admin.router,
 )

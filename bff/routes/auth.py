@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from bff.deps import AuthDep, CartsDep, UsersDep
 from bff.errors import BFFError
 from bff.fanout import Sections, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
 from clients import BadRequest, Unauthorized
 from schemas.responses import (
@@ -28,7 +29,7 @@ from schemas.responses import (
     UserSummary,
 )
 
-router = APIRouter(prefix="/v1", tags=["auth"])
+router = APIRouter(prefix="/v1", tags=["auth"], route_class=ScreenRoute)
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from `POST /v1/auth/login`.")
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -39,7 +40,7 @@ def _unauthorized(detail: str) -> BFFError:
     return BFFError(401, detail, code="unauthorized", headers=_CHALLENGE)
 
 
-def bearer_token(
+async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
     if credentials is None or not credentials.credentials.strip():

@@ -6,11 +6,12 @@ from fastapi import APIRouter
 
 from bff.deps import CartsDep, ProductsDep, SettingsDep, UsersDep
 from bff.fanout import Sections, fetch_each, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, CartId
 from clients import DownstreamError
 from schemas.responses import CartLine, CartScreen, CartSummary, ProductSummary, UserSummary
 
-router = APIRouter(prefix="/v1", tags=["carts"])
+router = APIRouter(prefix="/v1", tags=["carts"], route_class=ScreenRoute)
 
 
 @router.get("/carts/{cart_id}", responses=SCREEN)
@@ -27,10 +28,13 @@ async def get_cart(
     cart = await sections.required("cart", carts.get(cart_id))
     owner, current = await gather(
         sections.optional("owner", users.get(cart.user_id)),
-        fetch_each(
-            (line.id for line in cart.products),
-            products.get,
-            concurrency=settings.fanout_concurrency,
+        sections.assemble(
+            "products",
+            fetch_each(
+                (line.id for line in cart.products),
+                products.get,
+                concurrency=settings.fanout_concurrency,
+            ),
         ),
     )
     failures = [result for result in current.values() if isinstance(result, DownstreamError)]

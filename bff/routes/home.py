@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from bff.deps import PostsDep, ProductsDep, QuotesDep, SettingsDep
 from bff.fanout import Sections, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
 from schemas.responses import CategoryItem, HomeScreen, PostSummary, ProductSummary, QuoteItem
 
-router = APIRouter(prefix="/v1", tags=["home"])
+router = APIRouter(prefix="/v1", tags=["home"], route_class=ScreenRoute)
 
 
 @router.get("/home", responses=SCREEN_FAILURES)

@@ -23,7 +23,7 @@ PostId = Annotated[int, resource_id("The post's id.")]
 ProductId = Annotated[int, resource_id("The product's id.")]
 
 
-def _problem(description: str) -> dict[str, Any]:
+def problem_doc(description: str) -> dict[str, Any]:
     return {"model": Problem, "description": description}
 
 
@@ -48,22 +48,78 @@ PARTIAL_DOC: dict[str, Any] = {
     "schema": {"type": "string", "enum": ["true"]},
 }
 
-CALL_OK: Responses = {200: {"headers": {"Server-Timing": SERVER_TIMING_DOC}}}
-"""A success that made downstream calls."""
-SCREEN_OK: Responses = {
-    200: {"headers": {"Server-Timing": SERVER_TIMING_DOC, "X-BFF-Partial": PARTIAL_DOC}}
+ETAG_DOC: dict[str, Any] = {
+    "description": "A strong validator of the body; send it back in `If-None-Match` to get a "
+    "`304 Not Modified` while the screen is unchanged.",
+    "schema": {"type": "string", "examples": ['"3f2a9c0d5e1b7a48c6d2e0f1a9b8c7d6"']},
 }
-"""A screen's success, which may be partial."""
+CACHE_CONTROL_DOC: dict[str, Any] = {
+    "description": "How long the screen may be reused: `no-store` when it is partial; "
+    "`no-cache` when some part may not be cached (revalidate with the ETag); otherwise "
+    "`public` or, when any part is the caller's own, `private`, with `max-age` the smallest "
+    "remaining freshness of its parts (0 once a part is stale).",
+    "schema": {
+        "type": "string",
+        "examples": ["public, max-age=42", "private, max-age=30", "no-store"],
+    },
+}
+CACHE_STATUS_DOC: dict[str, Any] = {
+    "description": "RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, "
+    "with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and "
+    "`stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with "
+    "`fwd-status` when a stale copy stood in for a failed call); `detail` names the call.",
+    "schema": {
+        "type": "string",
+        "examples": [
+            'BFF; hit; ttl=42; detail="users GET /users/1", '
+            'BFF; fwd=uri-miss; stored; detail="users GET /users/1/posts"'
+        ],
+    },
+}
+VARY_DOC: dict[str, Any] = {
+    "description": "`Authorization` when the screen holds the caller's own data.",
+    "schema": {"type": "string", "enum": ["Authorization"]},
+}
+NO_STORE_DOC: dict[str, Any] = {
+    "description": "`no-store`: the answer carries credentials.",
+    "schema": {"type": "string", "enum": ["no-store"]},
+}
 
-NOT_FOUND: Responses = {404: _problem("The screen's main resource does not exist.")}
-UNAUTHORIZED: Responses = {401: _problem("The bearer token is missing, malformed or expired.")}
+CALL_OK: Responses = {
+    200: {"headers": {"Server-Timing": SERVER_TIMING_DOC, "Cache-Control": NO_STORE_DOC}}
+}
+"""A success that made downstream calls (a POST: never stored)."""
+_CACHING_HEADERS = {
+    "ETag": ETAG_DOC,
+    "Cache-Control": CACHE_CONTROL_DOC,
+    "Cache-Status": CACHE_STATUS_DOC,
+    "Vary": VARY_DOC,
+}
+SCREEN_OK: Responses = {
+    200: {
+        "headers": {
+            "Server-Timing": SERVER_TIMING_DOC,
+            "X-BFF-Partial": PARTIAL_DOC,
+            **_CACHING_HEADERS,
+        }
+    },
+    304: {
+        "description": "Not Modified: the `If-None-Match` tag matches the screen as it is now; "
+        "no body.",
+        "headers": {"Server-Timing": SERVER_TIMING_DOC, **_CACHING_HEADERS},
+    },
+}
+"""A screen's success, which may be partial, and its revalidation."""
+
+NOT_FOUND: Responses = {404: problem_doc("The screen's main resource does not exist.")}
+UNAUTHORIZED: Responses = {401: problem_doc("The bearer token is missing, malformed or expired.")}
 DOWNSTREAM_FAILURES: Responses = {
-    502: _problem("A required downstream failed (5xx, reset) or answered something unusable."),
-    503: _problem(
+    502: problem_doc("A required downstream failed (5xx, reset) or answered something unusable."),
+    503: problem_doc(
         "A required downstream is rate limiting, or its circuit is open (the BFF did not call "
         "it); `Retry-After` says, in whole seconds, when to ask again."
     ),
-    504: _problem("A required downstream did not answer before the request's deadline."),
+    504: problem_doc("A required downstream did not answer before the request's deadline."),
 }
 SCREEN_ERRORS: Responses = {**NOT_FOUND, **DOWNSTREAM_FAILURES}
 """Every failure of a route with a main resource (no 200 entry, so routes keep their own)."""

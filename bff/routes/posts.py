@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from bff.deps import PostsDep, UsersDep
 from bff.fanout import Sections, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, PostId
 from schemas.responses import CommentItem, PostScreen, PostSummary, UserSummary
 
-router = APIRouter(prefix="/v1", tags=["posts"])
+router = APIRouter(prefix="/v1", tags=["posts"], route_class=ScreenRoute)
 
 COMMENTS_LIMIT = 30
 

@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from bff.deps import ProductsDep, SettingsDep
 from bff.fanout import Sections
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, ProductId
 from schemas.responses import ProductDetail, ProductScreen, ProductSummary
 
-router = APIRouter(prefix="/v1", tags=["products"])
+router = APIRouter(prefix="/v1", tags=["products"], route_class=ScreenRoute)
 
 
 @router.get("/products/{product_id}", responses=SCREEN)

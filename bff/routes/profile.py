@@ -6,10 +6,11 @@ from fastapi import APIRouter
 
 from bff.deps import CartsDep, UsersDep
 from bff.fanout import Sections, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, UserId
 from schemas.responses import CartSummary, PostSummary, ProfileScreen, PublicUser, TodoItem
 
-router = APIRouter(prefix="/v1", tags=["profile"])
+router = APIRouter(prefix="/v1", tags=["profile"], route_class=ScreenRoute)
 
 LIST_LIMIT = 10
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
 from bff.fanout import Sections, gather
+from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
 from schemas.responses import (
     PostHits,
@@ -21,7 +22,7 @@ from schemas.responses import (
     UserSummary,
 )
 
-router = APIRouter(prefix="/v1", tags=["search"])
+router = APIRouter(prefix="/v1", tags=["search"], route_class=ScreenRoute)
 
 SearchText = Annotated[
     str,

@@ -1,5 +1,6 @@
 """What the BFF returns to frontends: strict, documented, with no sensitive field."""
 
+from schemas.responses.admin import CachePurgeRequest, CachePurgeResult
 from schemas.responses.auth import LoginRequest, LoginResponse, RefreshRequest, TokenPairResponse
 from schemas.responses.catalog import CategoryItem, ProductDetail, ProductSummary, RecipeSummary
 from schemas.responses.content import (
@@ -29,6 +30,8 @@ from schemas.responses.screens import (
 from schemas.responses.users import PublicUser, UserSummary
 
 __all__ = [
+    "CachePurgeRequest",
+    "CachePurgeResult",
     "CartLine",
     "CartScreen",
     "CartSummary",

@@ -15,6 +15,7 @@ from schemas.responses.base import ResponseModel
 
 SectionStatusName = Literal[
     "ok",
+    "stale",
     "error",
     "not_found",
     "timeout",
@@ -31,7 +32,10 @@ class SectionStatus(ResponseModel):
     """The outcome of one section of a screen."""
 
     status: SectionStatusName = Field(
-        description="`ok` when the section's data is present; otherwise why it is null: "
+        description="`ok` when the section's data is present and fresh; `stale` when it is "
+        "present but older than its cache lifetime (served while a refresh runs, or because the "
+        "downstream failed: then `downstream`, `http_status` and `detail` say how), with its "
+        "`age`; otherwise why it is null: "
         "`timeout` (no answer before the deadline or the downstream's timeout), `unavailable` "
         "(5xx, refused or reset connection), `circuit_open` (the downstream failed repeatedly, "
         "so the BFF did not call it), `rate_limited` (the downstream answered 429), "
@@ -56,13 +60,20 @@ class SectionStatus(ResponseModel):
         "Retry-After, and for failures that will repeat (bad data, not found).",
     )
     detail: str | None = Field(None, description="A short, safe explanation of the failure.")
+    age: float | None = Field(
+        None,
+        ge=0,
+        description="For a `stale` section: seconds since its oldest part was fetched from the "
+        "downstream.",
+    )
 
 
 class Meta(ResponseModel):
     """Completeness of a screen response."""
 
     partial: bool = Field(
-        description="True when at least one optional section failed and is null in the body."
+        description="True when at least one optional section failed and is null in the body "
+        "(a `stale` section is present, so it alone does not make a response partial)."
     )
     sections: dict[str, SectionStatus] = Field(
         description="One entry per section of the screen, keyed by the section's field name."
@@ -74,7 +85,13 @@ class Meta(ResponseModel):
                 {
                     "partial": True,
                     "sections": {
-                        "user": {"status": "ok"},
+                        "user": {
+                            "status": "stale",
+                            "downstream": "users",
+                            "httpStatus": 503,
+                            "detail": "the downstream failed (unavailable); served from cache",
+                            "age": 75.2,
+                        },
                         "posts": {
                             "status": "timeout",
                             "downstream": "users",

@@ -55,8 +55,12 @@ def test_a_smoke_run_with_wrk_writes_complete_results(tmp_path: Path) -> None:
     assert results["machine"]["nproc"] >= 1
     variants = {run["variant"] for run in results["runs"]}
     assert {results["default_variant"], "b-httpx", "c-aiohttp", "d-static"} <= variants
+    assert {"bff-cached", "bff-healthz"} <= variants
     for run in [*results["runs"], *results["probes"], results["high_concurrency"]]:
         _assert_clean_run(run)
+    runs = {run["variant"]: run for run in results["runs"]}
+    assert runs[results["default_variant"]]["downstream_calls"] > 0, "the cache is off there"
+    assert runs["bff-cached"]["downstream_calls"] == 0, "warm: every measured request a hit"
     assert results["high_concurrency"]["passed"] is True, results["high_concurrency"]
     assert [storm["transport"] for storm in results["cancellation_storm"]] == [
         "aiohttp",
@@ -65,10 +69,11 @@ def test_a_smoke_run_with_wrk_writes_complete_results(tmp_path: Path) -> None:
     targets = {target["target"] for target in results["targets"]}
     assert any(target.startswith("CPU per request") for target in targets)
     assert any(target.startswith("throughput") for target in targets)
-    assert any(target.startswith("cache enabled") for target in targets), "the cache slot"
+    assert any(target.startswith("cache enabled") for target in targets), "the cached target"
     markdown = (tmp_path / "smoke.md").read_text()
     assert markdown.startswith("# Benchmark results")
     assert "| variant | req/s | p50 ms |" in markdown
+    assert "## The cache" in markdown
     assert "## Targets" in markdown
 
 

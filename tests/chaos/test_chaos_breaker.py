@@ -64,6 +64,7 @@ def test_an_open_breaker_makes_no_calls_and_says_so(bff: ChaosBFF, sim: Simulato
         "attempts": 0,
         "retryable": False,
         "detail": "circuit open after repeated failures of quotes; not called",
+        "age": None,
     }
     assert second.headers["x-bff-partial"] == "true"
     assert sim.route_count("/quotes/random") == 0

@@ -86,6 +86,7 @@ def test_an_optional_section_failure_gives_a_partial_profile(
         "attempts": None,
         "retryable": None,
         "detail": None,
+        "age": None,
     }
 
 

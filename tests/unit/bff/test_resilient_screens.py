@@ -98,6 +98,7 @@ def test_an_optional_failure_is_typed_and_flagged_in_a_header() -> None:
         "attempts": 3,
         "retryable": True,
         "detail": "down",
+        "age": None,
     }
     assert route.call_count == 3
     assert (

@@ -1,0 +1,142 @@
+"""Screens as HTTP resources: ``Cache-Control``, a strong ``ETag``, ``304``s and ``Cache-Status``.
+
+A screen is only as fresh as its stalest part and only as shareable as its most personal one,
+so its caching headers are derived from the downstream calls that built it (the ``CallTiming``
+records of ``clients/timing.py``, filled in by the cache step of the pipeline):
+
+* ``Cache-Control``: ``no-store`` when the answer is partial (a degraded answer must not outlive
+  the failure); ``no-cache`` when some part was not cacheable (the cache is off, or a call has no
+  cache policy), so clients revalidate with the ETag every time; otherwise the smallest remaining
+  freshness of its parts as ``max-age`` (0 once a part is stale), ``private`` when any part was
+  fetched with the caller's credentials (with ``Vary: Authorization``), ``public`` otherwise.
+* ``ETag``: a strong validator over the body bytes; ``If-None-Match`` with a matching tag is
+  answered ``304 Not Modified`` without the body. The screen is still assembled (from the cache,
+  usually), so a 304 saves the frontend's bandwidth and parsing, not the BFF's work.
+* ``Cache-Status`` (RFC 9211): one entry per downstream call, saying whether the BFF's cache
+  served it (``hit``, with a ``ttl`` that is negative once stale) or why it went to the
+  downstream (``fwd=uri-miss``, ``fwd=bypass``, ``fwd=method``; ``fwd=stale`` with the
+  ``fwd-status`` when a stale copy stood in for a failed call).
+
+Non-GET routes of the same routers (login, refresh) answer ``Cache-Control: no-store``: they
+carry tokens.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from fastapi.routing import APIRoute
+from starlette.requests import Request
+from starlette.responses import Response
+
+from bff.observability import SERVER_TIMING_MAX_CALLS, is_partial
+from clients.timing import CallTiming, calls_var
+
+CACHE_NAME = "BFF"
+"""The cache's name in ``Cache-Status`` entries."""
+
+# Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
+_VALIDATOR_HEADERS = ("etag", "cache-control", "cache-status", "vary")
+
+
+def etag_of(body: bytes) -> str:
+    """A strong entity tag: identical bytes, identical tag."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def etag_matches(if_none_match: str, etag: str) -> bool:
+    """``If-None-Match`` uses the weak comparison: ``W/"x"`` matches ``"x"``."""
+    if if_none_match.strip() == "*":
+        return True
+    opaque = etag.removeprefix("W/")
+    return any(
+        candidate.strip().removeprefix("W/") == opaque for candidate in if_none_match.split(",")
+    )
+
+
+def cache_control(calls: Sequence[CallTiming], *, partial: bool) -> str:
+    """The screen's ``Cache-Control``, from its parts (see the module docstring)."""
+    if partial:
+        return "no-store"
+    private = any(call.private for call in calls)
+    scope = "private" if private else "public"
+    freshness = [call.fresh_for for call in calls]
+    if not calls or any(
+        fresh is None or call.cache == "bypass"
+        for fresh, call in zip(freshness, calls, strict=True)
+    ):
+        return f"{scope}, no-cache"
+    max_age = min(max(0, math.floor(fresh)) for fresh in freshness if fresh is not None)
+    return f"{scope}, max-age={max_age}"
+
+
+def _sf_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def cache_status_entry(call: CallTiming) -> str:
+    """One RFC 9211 entry for one downstream call."""
+    params: list[str]
+    fresh = call.fresh_for
+    ttl = f"ttl={math.floor(fresh)}" if fresh is not None else None
+    if call.cache == "hit" or (call.cache == "stale" and not call.stale_if_error):
+        params = ["hit", ttl or "ttl=0"]
+    elif call.cache == "stale":
+        params = ["fwd=stale"]
+        if call.status is not None:
+            params.append(f"fwd-status={call.status}")
+        params.append(ttl or "ttl=0")
+    elif call.cache == "miss":
+        params = ["fwd=uri-miss"]
+        if call.outcome == "ok":
+            params.append("stored")
+        elif call.status is not None:
+            params.append(f"fwd-status={call.status}")
+    elif call.method != "GET":
+        params = ["fwd=method"]
+    else:
+        params = ["fwd=bypass"]
+    params.append("detail=" + _sf_string(f"{call.service} {call.method} {call.path}"))
+    return "; ".join([CACHE_NAME, *params])
+
+
+def cache_status(calls: Sequence[CallTiming]) -> str:
+    entries = [cache_status_entry(call) for call in calls[:SERVER_TIMING_MAX_CALLS]]
+    return ", ".join(entries)
+
+
+def finish(request: Request, response: Response) -> Response:
+    """Add the caching headers to a screen's response; a 304 when the client's copy matches."""
+    if request.method != "GET":
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+    if response.status_code != 200:
+        return response
+    calls = calls_var.get() or []
+    headers = response.headers
+    headers["ETag"] = etag_of(bytes(response.body))
+    headers["Cache-Control"] = cache_control(calls, partial=is_partial())
+    if calls:
+        headers["Cache-Status"] = cache_status(calls)
+    if any(call.private for call in calls):
+        headers["Vary"] = "Authorization"
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None and etag_matches(if_none_match, headers["ETag"]):
+        kept = {name: value for name, value in headers.items() if name in _VALIDATOR_HEADERS}
+        return Response(status_code=304, headers=kept)
+    return response
+
+
+class ScreenRoute(APIRoute):
+    """The route class of screen routers: each response passes through `finish`."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            return finish(request, await handler(request))
+
+        return handle

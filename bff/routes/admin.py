@@ -1,0 +1,67 @@
+"""Operator endpoints, guarded by ``BFF_ADMIN_TOKEN``.
+
+They are off unless a token is configured (403), and a wrong or missing token is a 401: an
+unguarded purge would let anyone empty the cache and send the whole traffic to the downstreams.
+The token is compared in constant time.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from bff.deps import CacheDep, SettingsDep
+from bff.errors import BFFError
+from bff.routes.params import Responses, problem_doc
+from schemas.responses import CachePurgeRequest, CachePurgeResult
+
+logger = logging.getLogger("bff.admin")
+
+_bearer = HTTPBearer(
+    auto_error=False, scheme_name="AdminToken", description="The value of `BFF_ADMIN_TOKEN`."
+)
+
+ADMIN_ERRORS: Responses = {
+    401: problem_doc("The admin bearer token is missing or wrong."),
+    403: problem_doc("Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set."),
+}
+
+
+async def require_admin(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    if settings.admin_token is None:
+        raise BFFError(403, "Admin endpoints are off: set BFF_ADMIN_TOKEN.", code="forbidden")
+    expected = settings.admin_token.get_secret_value().encode()
+    given = credentials.credentials.encode() if credentials is not None else b""
+    if not hmac.compare_digest(given, expected):
+        raise BFFError(
+            401,
+            "A valid admin bearer token is required.",
+            code="unauthorized",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+@router.post("/cache/purge", responses=ADMIN_ERRORS)
+async def purge_cache(
+    cache: CacheDep, request: Annotated[CachePurgeRequest | None, Body()] = None
+) -> CachePurgeResult:
+    """Drop cached downstream answers, in this process and in the shared tier.
+
+    With several replicas, each has its own in-process tier: purging through one replica clears
+    the shared tier and that replica; the others serve their in-process copies until those
+    expire (the in-process TTLs are short for that reason) or are purged through each replica.
+    """
+    prefix = request.prefix if request is not None else ""
+    in_process, shared = await cache.purge(prefix)
+    logger.info("cache purged: prefix=%r in_process=%d shared=%d", prefix, in_process, shared)
+    return CachePurgeResult(prefix=prefix, in_process=in_process, shared=shared)

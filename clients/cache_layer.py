@@ -1,0 +1,112 @@
+"""The cache step of the request pipeline: which calls are cached, under which key, in which tiers.
+
+``ResponseCache`` (``cache.py``) knows entries, freshness and single-flight but nothing of HTTP;
+``SharedCacheTier`` (``shared_cache.py``) knows Redis. This glue decides, per downstream call:
+
+* whether it may be cached at all: a GET with a named policy (``cache_policies.py``), while the
+  cache is enabled; anything else passes straight through;
+* its key: service, path, sorted query and, when the call carries credentials, a hash of them,
+  so one user's answer is never served to another;
+* how the shared tier reads and writes it: the same Pydantic model the downstream answer is
+  decoded with, so a value from Redis is exactly as typed as a fresh one.
+
+One ``CacheLayer`` per app (built by the lifespan), shared by every typed client, so purging and
+counters see the whole process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+
+from clients.cache import (
+    CacheCounters,
+    CachePolicy,
+    Entry,
+    Outcome,
+    ResponseCache,
+    cache_key,
+    identity_of,
+)
+from clients.shared_cache import SharedCacheTier
+
+T = TypeVar("T")
+
+
+class CacheLayer:
+    def __init__(
+        self,
+        response: ResponseCache,
+        policies: Mapping[str, CachePolicy],
+        *,
+        tier: SharedCacheTier | None = None,
+    ) -> None:
+        self.response = response
+        self.policies = dict(policies)
+        self.tier = tier
+        self._adapters: dict[object, TypeAdapter[Any]] = {}
+
+    @property
+    def enabled(self) -> bool:
+        return self.response.enabled
+
+    @property
+    def counters(self) -> CacheCounters:
+        return self.response.counters
+
+    def policy(self, name: str | None, method: str) -> CachePolicy | None:
+        """The policy of a cacheable call, or None: only GETs with a named policy are cached."""
+        if name is None or method != "GET" or not self.response.enabled:
+            return None
+        return self.policies.get(name)
+
+    def _adapter(self, model: type[T] | TypeAdapter[T]) -> TypeAdapter[T]:
+        if isinstance(model, TypeAdapter):
+            return model
+        adapter = self._adapters.get(model)
+        if adapter is None:
+            adapter = self._adapters[model] = TypeAdapter(model)
+        return adapter
+
+    async def fetch(
+        self,
+        *,
+        service: str,
+        path: str,
+        params: Mapping[str, str | int] | None,
+        headers: Mapping[str, str] | None,
+        policy: CachePolicy,
+        model: type[T] | TypeAdapter[T],
+        load: Callable[[], Awaitable[T]],
+    ) -> tuple[Outcome[T], bool]:
+        """The call's value and how the cache produced it; the flag says it was per-user."""
+        identity = identity_of(headers)
+        key = cache_key(service, path, params, identity)
+        tier = self.tier
+        if tier is None:
+            return await self.response.fetch(key, policy, load), bool(identity)
+        adapter = self._adapter(model)
+
+        async def lookup() -> Entry[T] | None:
+            return await tier.get(key, adapter)
+
+        async def store(value: T, stored_at: float) -> None:
+            await tier.put(key, adapter, value, policy.retention)
+
+        outcome = await self.response.fetch(key, policy, load, lookup=lookup, store=store)
+        return outcome, bool(identity)
+
+    async def purge(self, prefix: str = "") -> tuple[int, int]:
+        """Drop entries whose key starts with ``prefix`` (e.g. ``products:`` or
+        ``products:/products/1?``); returns (in-process, shared) counts."""
+        local = self.response.purge(prefix)
+        shared = await self.tier.purge(prefix) if self.tier is not None else 0
+        return local, shared
+
+    async def aclose(self) -> None:
+        """Stop background refreshes (the pooled client is about to close) and the tier."""
+        await self.response.aclose()
+        if self.tier is not None:
+            await self.tier.aclose()

@@ -1,0 +1,149 @@
+"""The cache step of the pipeline, over respx: what is cached, under which key, and what the
+call's timing record says about it."""
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+import respx
+
+from clients import DownstreamClient, ServicePolicy, Unavailable
+from clients.cache import CachePolicy, ResponseCache
+from clients.cache_layer import CacheLayer
+from clients.policies import RetryPolicy
+from clients.timing import CallTiming, calls_var
+from schemas.downstream import Quote
+
+pytestmark = pytest.mark.anyio
+
+BASE_URL = "http://down.test"
+QUOTE = {"id": 1, "quote": "Make it work, make it right, make it fast.", "author": "Beck"}
+POLICY = CachePolicy(ttl=30, stale_if_error=60)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient() as client:
+        yield client
+
+
+def layer(clock: Clock, *, enabled: bool = True) -> CacheLayer:
+    policies = {"quotes.get": POLICY, "auth.me": CachePolicy(ttl=30)}
+    return CacheLayer(ResponseCache(clock=clock, enabled=enabled), policies)
+
+
+def client(http: httpx.AsyncClient, cache: CacheLayer, service: str = "quotes") -> DownstreamClient:
+    policy = ServicePolicy(base_url=BASE_URL, timeout=5.0, retry=RetryPolicy(attempts=1))
+    return DownstreamClient(http, service=service, policy=policy, cache=cache)
+
+
+async def test_a_named_get_is_cached_and_its_timing_says_so(http: httpx.AsyncClient) -> None:
+    cache = layer(Clock())
+    quotes = client(http, cache)
+    calls: list[CallTiming] = []
+    token = calls_var.set(calls)
+    try:
+        with respx.mock(base_url=BASE_URL) as mock:
+            route = mock.get("/quotes/1").respond(json=QUOTE)
+            first = await quotes.get("/quotes/1", Quote, operation="quotes.get")
+            second = await quotes.get("/quotes/1", Quote, operation="quotes.get")
+    finally:
+        calls_var.reset(token)
+
+    assert first is second, "the cached model itself, decoded once"
+    assert route.call_count == 1
+    assert [(call.operation, call.cache, call.attempts) for call in calls] == [
+        ("quotes.get", "miss", 1),
+        ("quotes.get", "hit", 0),
+    ]
+    assert calls[1].fresh_for == pytest.approx(30)
+    assert not calls[1].private
+
+
+async def test_unnamed_calls_and_posts_are_never_cached(http: httpx.AsyncClient) -> None:
+    quotes = client(http, layer(Clock()))
+    with respx.mock(base_url=BASE_URL) as mock:
+        get = mock.get("/quotes/1").respond(json=QUOTE)
+        post = mock.post("/quotes/1").respond(json=QUOTE)
+        for _ in range(2):
+            await quotes.get("/quotes/1", Quote)
+            await quotes.post("/quotes/1", Quote, json={}, operation="quotes.get")
+
+    assert get.call_count == post.call_count == 2
+
+
+async def test_a_disabled_cache_calls_every_time(http: httpx.AsyncClient) -> None:
+    quotes = client(http, layer(Clock(), enabled=False))
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.get("/quotes/1").respond(json=QUOTE)
+        await quotes.get("/quotes/1", Quote, operation="quotes.get")
+        await quotes.get("/quotes/1", Quote, operation="quotes.get")
+
+    assert route.call_count == 2
+
+
+async def test_credentialed_calls_are_cached_per_caller(http: httpx.AsyncClient) -> None:
+    cache = layer(Clock())
+    auth = client(http, cache, service="auth")
+    # Any model will do: the answer differs per caller, which is what matters here.
+    mine = {**QUOTE, "id": 1}
+    theirs = {**QUOTE, "id": 2}
+
+    def me_for(request: httpx.Request) -> httpx.Response:
+        token = request.headers["Authorization"]
+        return httpx.Response(200, json=mine if token == "Bearer token-a" else theirs)
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.get("/auth/me").mock(side_effect=me_for)
+        results = [
+            await auth.get(
+                "/auth/me", Quote, headers={"Authorization": f"Bearer {t}"}, operation="auth.me"
+            )
+            for t in ("token-a", "token-b", "token-a", "token-b")
+        ]
+
+    assert [answer.id for answer in results] == [1, 2, 1, 2]
+    assert route.call_count == 2
+    keys = [key for store in cache.response._stores.values() for key in store]
+    assert all("token" not in key for key in keys), "the key holds a hash, never the token"
+
+
+async def test_a_failure_is_not_cached_and_a_stale_copy_covers_it(
+    http: httpx.AsyncClient,
+) -> None:
+    clock = Clock()
+    quotes = client(http, layer(clock))
+    calls: list[CallTiming] = []
+    token = calls_var.set(calls)
+    try:
+        with respx.mock(base_url=BASE_URL) as mock:
+            route = mock.get("/quotes/1")
+            route.respond(503)
+            with pytest.raises(Unavailable):
+                await quotes.get("/quotes/1", Quote, operation="quotes.get")
+            route.respond(json=QUOTE)
+            fresh = await quotes.get("/quotes/1", Quote, operation="quotes.get")
+            clock.now += 45
+            route.respond(503)
+            covered = await quotes.get("/quotes/1", Quote, operation="quotes.get")
+    finally:
+        calls_var.reset(token)
+
+    assert covered == fresh
+    assert route.call_count == 3
+    stale = calls[-1]
+    assert (stale.cache, stale.stale_if_error, stale.stale_cause, stale.status) == (
+        "stale",
+        True,
+        "unavailable",
+        503,
+    )
+    assert stale.fresh_for == pytest.approx(-15)
