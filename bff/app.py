@@ -95,7 +95,12 @@ def build_cache(settings: Settings, clock: Clock | None = None) -> CacheLayer:
     response = ResponseCache(clock=clock, enabled=settings.cache_enabled)
     tier = None
     if settings.cache_redis_url and settings.cache_enabled:
-        tier = SharedCacheTier(settings.cache_redis_url, counters=response.counters, clock=clock)
+        tier = SharedCacheTier(
+            settings.cache_redis_url,
+            counters=response.counters,
+            clock=clock,
+            timeout=settings.cache_redis_timeout,
+        )
     return CacheLayer(response, settings.resolved_cache_policies(), tier=tier)
 
 

@@ -208,6 +208,14 @@ class Settings(BaseSettings):
         description="Redis URL of the shared cache tier behind the in-process one (e.g. "
         "`redis://127.0.0.1:6379/0`), so replicas share warm answers. Unset: in-process only.",
     )
+    cache_redis_timeout: float = Field(
+        0.25,
+        gt=0,
+        le=10,
+        description="Seconds one Redis operation (connecting included) may take; past it, or on "
+        "any Redis error, the shared tier is skipped for 5 s and requests use the in-process "
+        "tier alone.",
+    )
     admin_token: SecretStr | None = Field(
         None,
         description="Bearer token of the admin endpoints (`POST /admin/cache/purge`). Unset: "

@@ -37,7 +37,7 @@ class SharedCacheTier:
         counters: CacheCounters,
         clock: Clock = time.monotonic,
         wall_clock: Clock = time.time,
-        timeout: float = 0.1,
+        timeout: float = 0.25,
         pause_after_failure: float = 5.0,
     ) -> None:
         self._redis = redis.from_url(
