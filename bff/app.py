@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from bff import __version__
+from bff.admission import Admission
 from bff.contract import install_contract
 from bff.docs import install_docs
 from bff.errors import install_error_handlers
@@ -48,6 +49,7 @@ class LifespanState(TypedDict):
     downstreams: Downstreams
     media: MediaClient
     cache: CacheLayer
+    admission: Admission
 
 
 class _NoCookieJar(CookieJar):
@@ -128,6 +130,8 @@ def create_app(
         cache = build_cache(settings, clock)
         async with build_http_client(settings, transport) as http:
             downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
+            admission = Admission(settings.max_concurrent_screens)
+            app.state.admission = admission
             # Also on app.state, read-only, for tests and diagnostics that inspect the pool, the
             # breakers or the cache.
             app.state.http = http
@@ -139,6 +143,7 @@ def create_app(
                     "downstreams": downstreams,
                     "media": MediaClient(http, settings.media_policy()),
                     "cache": cache,
+                    "admission": admission,
                 }
             finally:
                 # Before the client closes: background refreshes still use it.

@@ -32,6 +32,7 @@ from fastapi.routing import APIRoute
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bff.admission import Admission
 from bff.observability import SERVER_TIMING_MAX_CALLS, is_partial
 from clients.timing import CallTiming, calls_var
 
@@ -131,12 +132,16 @@ def finish(request: Request, response: Response) -> Response:
 
 
 class ScreenRoute(APIRoute):
-    """The route class of screen routers: each response passes through `finish`."""
+    """The route class of screen routers: each request waits for an admission slot
+    (``bff/admission.py``) and each response passes through `finish`."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            return finish(request, await handler(request))
+            admission: Admission = request.state.admission
+            async with admission.slot():
+                response = await handler(request)
+            return finish(request, response)
 
         return handle

@@ -242,6 +242,16 @@ class Settings(BaseSettings):
         return cache_policies(overrides)
 
     # Screens.
+    max_concurrent_screens: int = Field(
+        32,
+        ge=1,
+        le=100_000,
+        description="Most screen requests fanning out at once per worker; the others wait, in "
+        "arrival order and within their deadline, before making any downstream call (then 503 "
+        "`overloaded`). Keeps bursts from queueing in the connection pool, where waiting ends "
+        "in PoolTimeouts. Size it near BFF_POOL_MAX_CONNECTIONS / calls per screen (4 here), "
+        "and at least a worker's screens per second x the downstream latency.",
+    )
     fanout_concurrency: int = Field(
         8, ge=1, le=256, description="Most concurrent downstream calls of one dynamic fan-out."
     )

@@ -1889,7 +1889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1998,7 +1998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2107,7 +2107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2216,7 +2216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2312,7 +2312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2413,7 +2413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2499,7 +2499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2585,7 +2585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2692,7 +2692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2785,7 +2785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2875,7 +2875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2965,7 +2965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3042,7 +3042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];

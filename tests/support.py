@@ -66,6 +66,16 @@ def assert_complete(body: dict[str, Any]) -> None:
     assert {section["status"] for section in meta["sections"].values()} == {"ok"}
 
 
+USER: dict[str, Any] = {
+    "id": 1,
+    "firstName": "Emily",
+    "lastName": "Johnson",
+    "username": "emilys",
+    "email": "emily@example.com",
+}
+"""The smallest valid downstream user, for respx-backed unit tests."""
+
+
 def reset_resilience(downstreams: Downstreams) -> None:
     """Fresh breakers and retry budgets for every service of a running app (between tests that
     share one app). Plain attribute swaps: the event loop's thread only reads them per call."""

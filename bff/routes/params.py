@@ -117,7 +117,8 @@ DOWNSTREAM_FAILURES: Responses = {
     502: problem_doc("A required downstream failed (5xx, reset) or answered something unusable."),
     503: problem_doc(
         "A required downstream is rate limiting, or its circuit is open (the BFF did not call "
-        "it); `Retry-After` says, in whole seconds, when to ask again."
+        "it), or the BFF is at capacity (`overloaded`: the request could not start before its "
+        "deadline); `Retry-After` says, in whole seconds, when to ask again."
     ),
     504: problem_doc("A required downstream did not answer before the request's deadline."),
 }

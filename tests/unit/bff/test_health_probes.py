@@ -9,19 +9,11 @@ import logging
 import httpx
 import pytest
 import respx
-from support import in_process, settings_for
+from support import USER, in_process, settings_for
 
 from bff.app import create_app
 from bff.lifecycle import Phase, lifecycle_of
 from clients import SERVICES
-
-USER = {
-    "id": 1,
-    "firstName": "Emily",
-    "lastName": "Johnson",
-    "username": "emilys",
-    "email": "emily@example.com",
-}
 
 
 def _downstream(users_status: int = 200) -> respx.Router:

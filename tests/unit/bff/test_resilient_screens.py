@@ -12,19 +12,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from support import assert_problem, in_process, settings_for
+from support import USER, assert_problem, in_process, settings_for
 
 from bff.app import create_app
 from bff.observability import SERVER_TIMING_MAX_CALLS, server_timing
 from clients.timing import CallTiming
 
-USER = {
-    "id": 1,
-    "firstName": "Emily",
-    "lastName": "Johnson",
-    "username": "emilys",
-    "email": "emily@example.com",
-}
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJlLXNlY3JldA"
 
 
