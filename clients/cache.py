@@ -13,6 +13,11 @@ What it promises, and how:
 * **A burst on a cold key costs one call.** Concurrent identical misses share one downstream call
   (``SingleFlight``); a waiter that is cancelled does not cancel the shared call, and a failing
   shared call fails every waiter with the same typed error.
+* **Each waiter keeps its own deadline.** The shared call belongs to no single request: it runs
+  without any caller's deadline (its attempts stay bounded by the service's policy), while each
+  waiter stops waiting when *its* deadline passes. So a frontend asking for a 0.3 s answer cannot
+  make others who joined its call time out with it, and a waiter never outlives its deadline
+  because it joined a longer call; the call goes on and fills the cache for the next request.
 
 cachetools' decorators do not work on coroutines (they would cache the coroutine object), so this
 module keeps the async logic itself and uses ``TTLCache`` only as the bounded, expiring store.
@@ -30,6 +35,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from cachetools import TTLCache
 
+from clients.deadline import deadline_var, remaining
 from clients.errors import DownstreamError
 
 logger = logging.getLogger("bff.cache")
@@ -147,6 +153,9 @@ class SingleFlight:
             return task
 
         async def run() -> T:
+            # The task runs in a copy of the starter's context: clearing the deadline here
+            # frees the shared call from that one caller's deadline (see the module docstring).
+            deadline_var.set(None)
             return await call()
 
         task = asyncio.ensure_future(run())
@@ -154,9 +163,28 @@ class SingleFlight:
         task.add_done_callback(lambda done: self._finished(key, done))
         return task
 
-    async def run(self, key: Hashable, call: Callable[[], Awaitable[T]]) -> T:
-        # shield: a waiter that gives up (its frontend went away) leaves the call to the others.
-        return await asyncio.shield(self.start(key, call))
+    async def run(
+        self,
+        key: Hashable,
+        call: Callable[[], Awaitable[T]],
+        *,
+        expired: Callable[[], Exception] | None = None,
+    ) -> T:
+        """Join or start the call for ``key`` and wait for it, at most until the current
+        request's deadline; then raise ``expired()`` (the call itself goes on)."""
+        left = remaining()
+        if left is not None and expired is not None and left <= 0:
+            raise expired()
+        # shield: a waiter that gives up (its frontend went away, its deadline passed) leaves the
+        # call to the others.
+        shared = asyncio.shield(self.start(key, call))
+        if left is None or expired is None:
+            return await shared
+        try:
+            async with asyncio.timeout(left):
+                return await shared
+        except TimeoutError:
+            raise expired() from None
 
     def _finished(self, key: Hashable, task: asyncio.Task[Any]) -> None:
         if self._calls.get(key) is task:
@@ -214,11 +242,14 @@ class ResponseCache:
         *,
         lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None,
         store: Callable[[T, float], Awaitable[None]] | None = None,
+        expired: Callable[[], DownstreamError] | None = None,
     ) -> Outcome[T]:
         """The value for ``key``: fresh from memory, stale while one refresh runs, or loaded.
 
         ``lookup``/``store`` are the optional shared tier (Redis), consulted on a local miss and
         written after a load; their failures are the tier's business and never fail the call.
+        ``expired`` makes the error of a waiter whose deadline passed while it waited for a shared
+        call (a stale copy may still stand in for it).
         """
         if not self.enabled:
             return Outcome(await load(), "bypass")
@@ -240,7 +271,9 @@ class ResponseCache:
 
         self.counters.misses += 1
         try:
-            value = await self.flights.run(key, lambda: self._load(key, policy, load, store))
+            value = await self.flights.run(
+                key, lambda: self._load(key, policy, load, store), expired=expired
+            )
         except DownstreamError as exc:
             if entry is not None and exc.code in _STALE_IF_ERROR_CODES:
                 age = self.clock() - entry.stored_at

@@ -30,6 +30,7 @@ from clients.cache import (
     cache_key,
     identity_of,
 )
+from clients.errors import DownstreamError, Timeout
 from clients.shared_cache import SharedCacheTier
 
 T = TypeVar("T")
@@ -84,9 +85,21 @@ class CacheLayer:
         """The call's value and how the cache produced it; the flag says it was per-user."""
         identity = identity_of(headers)
         key = cache_key(service, path, params, identity)
+
+        def expired() -> DownstreamError:
+            return Timeout(
+                service,
+                "no answer before the request deadline (the shared call goes on for the cache)",
+                retryable=False,
+                attempts=0,
+                local=True,
+                by_deadline=True,
+            )
+
         tier = self.tier
         if tier is None:
-            return await self.response.fetch(key, policy, load), bool(identity)
+            outcome = await self.response.fetch(key, policy, load, expired=expired)
+            return outcome, bool(identity)
         adapter = self._adapter(model)
 
         async def lookup() -> Entry[T] | None:
@@ -95,7 +108,9 @@ class CacheLayer:
         async def store(value: T, stored_at: float) -> None:
             await tier.put(key, adapter, value, policy.retention)
 
-        outcome = await self.response.fetch(key, policy, load, lookup=lookup, store=store)
+        outcome = await self.response.fetch(
+            key, policy, load, lookup=lookup, store=store, expired=expired
+        )
         return outcome, bool(identity)
 
     async def purge(self, prefix: str = "") -> tuple[int, int]:

@@ -1,15 +1,17 @@
 """The cache step of the pipeline, over respx: what is cached, under which key, and what the
 call's timing record says about it."""
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 import respx
 
-from clients import DownstreamClient, ServicePolicy, Unavailable
+from clients import DownstreamClient, ServicePolicy, Timeout, Unavailable, set_deadline
 from clients.cache import CachePolicy, ResponseCache
 from clients.cache_layer import CacheLayer
+from clients.deadline import deadline_var
 from clients.policies import RetryPolicy
 from clients.timing import CallTiming, calls_var
 from schemas.downstream import Quote
@@ -147,3 +149,39 @@ async def test_a_failure_is_not_cached_and_a_stale_copy_covers_it(
         503,
     )
     assert stale.fresh_for == pytest.approx(-15)
+
+
+async def test_each_waiter_of_a_shared_call_keeps_its_own_deadline(
+    http: httpx.AsyncClient,
+) -> None:
+    """A caller with a short deadline gives up alone: the shared call goes on for the others
+    (and for the cache) instead of failing them with the first caller's deadline."""
+    quotes = client(http, layer(Clock()))
+    answer = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await answer.wait()
+        return httpx.Response(200, json=QUOTE)
+
+    async def get_within(seconds: float | None) -> Quote:
+        token = set_deadline(seconds)
+        try:
+            return await quotes.get("/quotes/1", Quote, operation="quotes.get")
+        finally:
+            deadline_var.reset(token)
+
+    with respx.mock(base_url=BASE_URL) as mock:
+        route = mock.get("/quotes/1").mock(side_effect=slow)
+        impatient = asyncio.create_task(get_within(0.05))
+        patient = asyncio.create_task(get_within(None))
+        with pytest.raises(Timeout) as gave_up:
+            await impatient
+        assert not patient.done(), "the others still wait for the shared call"
+        answer.set()
+        served = await patient
+        again = await get_within(0.05)
+
+    assert gave_up.value.by_deadline
+    assert gave_up.value.attempts == 0
+    assert served.id == again.id == 1
+    assert route.call_count == 1, "one shared call, then a hit"
