@@ -66,6 +66,19 @@ def assert_complete(body: dict[str, Any]) -> None:
     assert {section["status"] for section in meta["sections"].values()} == {"ok"}
 
 
+class ManualClock:
+    """A monotonic clock that only the test moves: TTLs, breakers and budgets without sleeps."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 USER: dict[str, Any] = {
     "id": 1,
     "firstName": "Emily",

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from support import RedisServer, Simulator, settings_for, wait_until
+from support import ManualClock, RedisServer, Simulator, settings_for, wait_until
 
 from bff.app import create_app
 from clients.cache_layer import CacheLayer
@@ -25,19 +25,6 @@ pytestmark = pytest.mark.integration
 PROFILE = "/v1/users/1/profile"
 PROFILE_CALLS = ("/users/1", "/carts/user/1", "/users/1/posts", "/users/1/todos")
 ADMIN_TOKEN = "test-admin-token"
-
-
-class ManualClock:
-    """The cache's monotonic clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Bffs:

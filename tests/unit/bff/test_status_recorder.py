@@ -4,19 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from support import ManualClock
+
 from bff.observability import RequestRecord
 from bff.status import StatusRecorder
 from clients.breaker import CircuitBreaker
 from clients.policies import BreakerPolicy
 from clients.timing import CallTiming
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def request(*calls: CallTiming) -> RequestRecord:
@@ -32,7 +26,7 @@ def by_service(services: Sequence[dict[str, object]]) -> dict[str, dict[str, obj
 
 
 def test_figures_per_service_over_the_window() -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     recorder = StatusRecorder(window=60, clock=clock)
     clock.now += 20  # up for 20 s: rates are per second observed, not per window
     recorder.observe(request(*(call("users", float(ms)) for ms in range(1, 101))))
@@ -65,7 +59,7 @@ def test_figures_per_service_over_the_window() -> None:
 
 
 def test_cache_hit_ratio_counts_hits_and_stale_among_lookups() -> None:
-    recorder = StatusRecorder(clock=Clock())
+    recorder = StatusRecorder(clock=ManualClock(1000.0))
     recorder.observe(
         request(
             call("products", 1, cache="hit"),
@@ -81,7 +75,7 @@ def test_cache_hit_ratio_counts_hits_and_stale_among_lookups() -> None:
 
 
 def test_old_calls_age_out_of_the_window() -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     recorder = StatusRecorder(window=10, clock=clock)
     recorder.observe(request(call("users", 500, "timeout")))
     clock.now += 5
@@ -106,7 +100,7 @@ def test_old_calls_age_out_of_the_window() -> None:
 
 
 def test_latency_samples_are_a_bounded_ring() -> None:
-    recorder = StatusRecorder(samples=8, clock=Clock())
+    recorder = StatusRecorder(samples=8, clock=ManualClock(1000.0))
     recorder.observe(request(*(call("users", 1000) for _ in range(8))))
     recorder.observe(request(*(call("users", 1) for _ in range(8))))
 
@@ -117,7 +111,7 @@ def test_latency_samples_are_a_bounded_ring() -> None:
 
 
 def test_every_configured_service_is_listed_with_its_breaker_state() -> None:
-    clock = Clock()
+    clock = ManualClock(1000.0)
     breaker = CircuitBreaker("auth", BreakerPolicy(consecutive_failures=1), clock=clock)
     breaker.record_failure()
     recorder = StatusRecorder(clock=clock)

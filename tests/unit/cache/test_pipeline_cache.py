@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 import respx
+from support import ManualClock
 
 from clients import DownstreamClient, ServicePolicy, Timeout, Unavailable, set_deadline
 from clients.cache import CachePolicy, ResponseCache
@@ -23,21 +24,13 @@ QUOTE = {"id": 1, "quote": "Make it work, make it right, make it fast.", "author
 POLICY = CachePolicy(ttl=30, stale_if_error=60)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def http() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient() as client:
         yield client
 
 
-def layer(clock: Clock, *, enabled: bool = True) -> CacheLayer:
+def layer(clock: ManualClock, *, enabled: bool = True) -> CacheLayer:
     policies = {"quotes.get": POLICY, "auth.me": CachePolicy(ttl=30)}
     return CacheLayer(ResponseCache(clock=clock, enabled=enabled), policies)
 
@@ -48,7 +41,7 @@ def client(http: httpx.AsyncClient, cache: CacheLayer, service: str = "quotes") 
 
 
 async def test_a_named_get_is_cached_and_its_timing_says_so(http: httpx.AsyncClient) -> None:
-    cache = layer(Clock())
+    cache = layer(ManualClock(100.0))
     quotes = client(http, cache)
     calls: list[CallTiming] = []
     token = calls_var.set(calls)
@@ -71,7 +64,7 @@ async def test_a_named_get_is_cached_and_its_timing_says_so(http: httpx.AsyncCli
 
 
 async def test_unnamed_calls_and_posts_are_never_cached(http: httpx.AsyncClient) -> None:
-    quotes = client(http, layer(Clock()))
+    quotes = client(http, layer(ManualClock(100.0)))
     with respx.mock(base_url=BASE_URL) as mock:
         get = mock.get("/quotes/1").respond(json=QUOTE)
         post = mock.post("/quotes/1").respond(json=QUOTE)
@@ -83,7 +76,7 @@ async def test_unnamed_calls_and_posts_are_never_cached(http: httpx.AsyncClient)
 
 
 async def test_a_disabled_cache_calls_every_time(http: httpx.AsyncClient) -> None:
-    quotes = client(http, layer(Clock(), enabled=False))
+    quotes = client(http, layer(ManualClock(100.0), enabled=False))
     with respx.mock(base_url=BASE_URL) as mock:
         route = mock.get("/quotes/1").respond(json=QUOTE)
         await quotes.get("/quotes/1", Quote, operation="quotes.get")
@@ -93,7 +86,7 @@ async def test_a_disabled_cache_calls_every_time(http: httpx.AsyncClient) -> Non
 
 
 async def test_credentialed_calls_are_cached_per_caller(http: httpx.AsyncClient) -> None:
-    cache = layer(Clock())
+    cache = layer(ManualClock(100.0))
     auth = client(http, cache, service="auth")
     # Any model will do: the answer differs per caller, which is what matters here.
     mine = {**QUOTE, "id": 1}
@@ -121,7 +114,7 @@ async def test_credentialed_calls_are_cached_per_caller(http: httpx.AsyncClient)
 async def test_a_failure_is_not_cached_and_a_stale_copy_covers_it(
     http: httpx.AsyncClient,
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     quotes = client(http, layer(clock))
     calls: list[CallTiming] = []
     token = calls_var.set(calls)
@@ -156,7 +149,7 @@ async def test_each_waiter_of_a_shared_call_keeps_its_own_deadline(
 ) -> None:
     """A caller with a short deadline gives up alone: the shared call goes on for the others
     (and for the cache) instead of failing them with the first caller's deadline."""
-    quotes = client(http, layer(Clock()))
+    quotes = client(http, layer(ManualClock(100.0)))
     answer = asyncio.Event()
 
     async def slow(request: httpx.Request) -> httpx.Response:

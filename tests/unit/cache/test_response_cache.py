@@ -6,17 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from support import ManualClock
 
 from clients.cache import CachePolicy, ResponseCache, cache_key, identity_of
 from clients.errors import NotFound, Unavailable
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Downstream:
@@ -40,7 +33,7 @@ POLICY = CachePolicy(ttl=10, stale_while_revalidate=5, stale_if_error=60)
 
 
 def test_fresh_entries_are_hits_until_the_ttl() -> None:
-    clock, down = Clock(), Downstream()
+    clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
     async def scenario() -> list[tuple[int, str]]:
@@ -54,7 +47,7 @@ def test_fresh_entries_are_hits_until_the_ttl() -> None:
 
 
 def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
-    clock, down = Clock(), Downstream()
+    clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
     async def scenario() -> tuple[list[str], int]:
@@ -76,7 +69,7 @@ def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
 
 
 def test_stale_if_error_stands_in_for_a_sick_downstream_then_expires() -> None:
-    clock, down = Clock(), Downstream()
+    clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
     async def scenario() -> None:
@@ -94,7 +87,7 @@ def test_stale_if_error_stands_in_for_a_sick_downstream_then_expires() -> None:
 
 
 def test_a_real_answer_is_never_hidden_behind_a_stale_copy() -> None:
-    clock, down = Clock(), Downstream()
+    clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
     async def scenario() -> None:
@@ -109,7 +102,7 @@ def test_a_real_answer_is_never_hidden_behind_a_stale_copy() -> None:
 
 def test_errors_are_never_cached() -> None:
     down = Downstream()
-    cache = ResponseCache(clock=Clock())
+    cache = ResponseCache(clock=ManualClock(1000.0))
     down.fail = Unavailable("products", "503")
 
     async def scenario() -> int:
@@ -125,7 +118,7 @@ def test_errors_are_never_cached() -> None:
 
 def test_concurrent_misses_share_one_call_and_one_failure() -> None:
     down = Downstream()
-    cache = ResponseCache(clock=Clock())
+    cache = ResponseCache(clock=ManualClock(1000.0))
 
     async def scenario() -> list[object]:
         down.gate = asyncio.Event()
@@ -145,7 +138,7 @@ def test_concurrent_misses_share_one_call_and_one_failure() -> None:
 
 def test_a_cancelled_waiter_does_not_cancel_the_shared_call() -> None:
     down = Downstream()
-    cache = ResponseCache(clock=Clock())
+    cache = ResponseCache(clock=ManualClock(1000.0))
 
     async def scenario() -> int:
         down.gate = asyncio.Event()
@@ -163,7 +156,7 @@ def test_a_cancelled_waiter_does_not_cancel_the_shared_call() -> None:
 
 def test_entries_are_bounded_and_purged_by_prefix() -> None:
     down = Downstream()
-    cache = ResponseCache(clock=Clock())
+    cache = ResponseCache(clock=ManualClock(1000.0))
     small = CachePolicy(ttl=10, max_entries=2)
 
     async def scenario() -> None:
@@ -180,7 +173,7 @@ def test_entries_are_bounded_and_purged_by_prefix() -> None:
 
 def test_disabled_cache_always_calls() -> None:
     down = Downstream()
-    cache = ResponseCache(clock=Clock(), enabled=False)
+    cache = ResponseCache(clock=ManualClock(1000.0), enabled=False)
 
     async def scenario() -> list[str]:
         return [(await cache.fetch("k", POLICY, down.load)).status for _ in range(2)]

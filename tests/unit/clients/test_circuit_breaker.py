@@ -1,6 +1,7 @@
 """The circuit breaker's state machine, driven by an injected clock (no waiting)."""
 
 import pytest
+from support import ManualClock
 
 from clients import (
     BadRequest,
@@ -17,20 +18,12 @@ from clients.breaker import BreakerState, CircuitBreaker, verdict
 from clients.policies import BreakerPolicy
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 500.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(500.0)
 
 
-def breaker(clock: Clock, **policy: float) -> CircuitBreaker:
+def breaker(clock: ManualClock, **policy: float) -> CircuitBreaker:
     defaults: dict[str, float] = {
         "failure_ratio": 0.5,
         "min_calls": 4,
@@ -46,7 +39,7 @@ def open_it(subject: CircuitBreaker) -> None:
         subject.record_failure()
 
 
-def test_closed_admits_calls_without_a_probe(clock: Clock) -> None:
+def test_closed_admits_calls_without_a_probe(clock: ManualClock) -> None:
     subject = breaker(clock)
 
     assert subject.state is BreakerState.CLOSED
@@ -54,7 +47,7 @@ def test_closed_admits_calls_without_a_probe(clock: Clock) -> None:
     assert subject.retry_after == 0
 
 
-def test_consecutive_failures_open_it(clock: Clock) -> None:
+def test_consecutive_failures_open_it(clock: ManualClock) -> None:
     subject = breaker(clock, min_calls=100)
     subject.record_failure()
     subject.record_failure()
@@ -65,7 +58,7 @@ def test_consecutive_failures_open_it(clock: Clock) -> None:
     assert subject.state is BreakerState.OPEN
 
 
-def test_a_success_resets_the_run_of_failures(clock: Clock) -> None:
+def test_a_success_resets_the_run_of_failures(clock: ManualClock) -> None:
     subject = breaker(clock, min_calls=100)
     for _ in range(10):
         subject.record_failure()
@@ -75,7 +68,7 @@ def test_a_success_resets_the_run_of_failures(clock: Clock) -> None:
     assert subject.state is BreakerState.CLOSED
 
 
-def test_failure_ratio_needs_the_minimum_number_of_calls(clock: Clock) -> None:
+def test_failure_ratio_needs_the_minimum_number_of_calls(clock: ManualClock) -> None:
     subject = breaker(clock, consecutive_failures=0, min_calls=6)
     for _ in range(2):
         subject.record_failure()
@@ -88,7 +81,7 @@ def test_failure_ratio_needs_the_minimum_number_of_calls(clock: Clock) -> None:
     assert subject.state is BreakerState.OPEN, "3 of 6 failed: 50 %"
 
 
-def test_failure_ratio_below_the_threshold_keeps_it_closed(clock: Clock) -> None:
+def test_failure_ratio_below_the_threshold_keeps_it_closed(clock: ManualClock) -> None:
     subject = breaker(clock, consecutive_failures=0, min_calls=4)
     for _ in range(100):
         subject.record_success()
@@ -98,7 +91,7 @@ def test_failure_ratio_below_the_threshold_keeps_it_closed(clock: Clock) -> None
     assert subject.state is BreakerState.CLOSED
 
 
-def test_old_outcomes_age_out_of_the_window(clock: Clock) -> None:
+def test_old_outcomes_age_out_of_the_window(clock: ManualClock) -> None:
     subject = breaker(clock, consecutive_failures=0, min_calls=4, window=10)
     for _ in range(3):
         subject.record_failure()
@@ -112,7 +105,7 @@ def test_old_outcomes_age_out_of_the_window(clock: Clock) -> None:
     assert subject.state is BreakerState.OPEN
 
 
-def test_open_refuses_with_the_time_left(clock: Clock) -> None:
+def test_open_refuses_with_the_time_left(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
     clock.now += 2
@@ -127,7 +120,7 @@ def test_open_refuses_with_the_time_left(clock: Clock) -> None:
     assert subject.retry_after == pytest.approx(3)
 
 
-def test_after_the_open_time_exactly_one_probe_goes_through(clock: Clock) -> None:
+def test_after_the_open_time_exactly_one_probe_goes_through(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
     clock.now += 5
@@ -138,7 +131,7 @@ def test_after_the_open_time_exactly_one_probe_goes_through(clock: Clock) -> Non
         subject.acquire()
 
 
-def test_a_successful_probe_closes_it(clock: Clock) -> None:
+def test_a_successful_probe_closes_it(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
     clock.now += 5
@@ -154,7 +147,7 @@ def test_a_successful_probe_closes_it(clock: Clock) -> None:
     assert subject.state is BreakerState.CLOSED, "the window starts afresh"
 
 
-def test_a_failed_probe_opens_it_again_for_the_full_time(clock: Clock) -> None:
+def test_a_failed_probe_opens_it_again_for_the_full_time(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
     clock.now += 5
@@ -168,7 +161,7 @@ def test_a_failed_probe_opens_it_again_for_the_full_time(clock: Clock) -> None:
     assert subject.allows_retry() is False
 
 
-def test_a_probe_without_verdict_hands_over_to_the_next_call(clock: Clock) -> None:
+def test_a_probe_without_verdict_hands_over_to_the_next_call(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
     clock.now += 5
@@ -179,7 +172,7 @@ def test_a_probe_without_verdict_hands_over_to_the_next_call(clock: Clock) -> No
     assert subject.acquire() is True
 
 
-def test_stragglers_finishing_while_open_change_nothing(clock: Clock) -> None:
+def test_stragglers_finishing_while_open_change_nothing(clock: ManualClock) -> None:
     subject = breaker(clock)
     open_it(subject)
 
@@ -210,7 +203,7 @@ def test_what_counts_as_a_failure(error: DownstreamError, expected: bool | None)
     assert verdict(error) is expected
 
 
-def test_record_uses_the_verdict(clock: Clock) -> None:
+def test_record_uses_the_verdict(clock: ManualClock) -> None:
     subject = breaker(clock, consecutive_failures=2, min_calls=100)
     subject.record(Unavailable("users", "down", status=503))
     subject.record(Timeout("users", "deadline", by_deadline=True))  # no news: run continues

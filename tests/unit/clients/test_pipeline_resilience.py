@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import respx
+from support import ManualClock
 
 from clients import (
     SERVICES,
@@ -27,14 +28,6 @@ pytestmark = pytest.mark.anyio
 
 BASE_URL = "http://down.test"
 QUOTE = {"id": 1, "quote": "Simple things should be simple.", "author": "Kay"}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture(autouse=True)
@@ -66,7 +59,7 @@ def client_with_breaker(
 async def test_an_open_breaker_fails_fast_without_calling(
     http: httpx.AsyncClient, router: respx.Router
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     breaker = CircuitBreaker("quotes", BreakerPolicy(consecutive_failures=2), clock=clock)
     client = client_with_breaker(http, breaker)
     route = router.get("/quotes/1").respond(503)
@@ -101,7 +94,7 @@ async def test_healthy_errors_never_open_the_breaker(
 async def test_half_open_probe_closes_the_breaker_on_success(
     http: httpx.AsyncClient, router: respx.Router
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     breaker = CircuitBreaker(
         "quotes", BreakerPolicy(consecutive_failures=1, open_seconds=5), clock=clock
     )
@@ -124,7 +117,7 @@ async def test_half_open_probe_closes_the_breaker_on_success(
 async def test_a_cancelled_probe_lets_the_next_call_probe(
     http: httpx.AsyncClient, router: respx.Router
 ) -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     breaker = CircuitBreaker("quotes", BreakerPolicy(consecutive_failures=1), clock=clock)
     client = client_with_breaker(http, breaker)
     started = asyncio.Event()

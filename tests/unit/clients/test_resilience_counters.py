@@ -5,6 +5,7 @@ import asyncio
 import httpx
 import pytest
 import respx
+from support import ManualClock
 
 from clients import DownstreamClient, ServicePolicy
 from clients.breaker import BreakerState, CircuitBreaker
@@ -16,16 +17,8 @@ BASE_URL = "http://down.test"
 QUOTE = {"id": 1, "quote": "Simple things should be simple.", "author": "Kay"}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_breaker_counts_each_state_it_enters() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     breaker = CircuitBreaker(
         "users", BreakerPolicy(consecutive_failures=2, open_seconds=5), clock=clock
     )
@@ -48,7 +41,7 @@ def test_breaker_counts_each_state_it_enters() -> None:
 
 
 def test_budget_counts_denials_only() -> None:
-    clock = Clock()
+    clock = ManualClock(100.0)
     budget = RetryBudget(BudgetPolicy(ratio=0.0, min_per_second=0.0), clock=clock)
 
     assert budget.try_spend() is True  # the starting token

@@ -1,22 +1,15 @@
 """The retry budget: retries add at most `ratio` of the calls, plus a floor per second."""
 
 import pytest
+from support import ManualClock
 
 from clients.budget import RetryBudget
 from clients.policies import BudgetPolicy
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(1000.0)
 
 
 def spend_all(budget: RetryBudget) -> int:
@@ -26,7 +19,7 @@ def spend_all(budget: RetryBudget) -> int:
     return spent
 
 
-def test_starts_full_with_the_floor_of_one_window(clock: Clock) -> None:
+def test_starts_full_with_the_floor_of_one_window(clock: ManualClock) -> None:
     budget = RetryBudget(BudgetPolicy(ratio=0.2, min_per_second=10, window=10), clock=clock)
 
     assert budget.balance == 100
@@ -34,7 +27,7 @@ def test_starts_full_with_the_floor_of_one_window(clock: Clock) -> None:
     assert budget.try_spend() is False
 
 
-def test_each_call_deposits_the_ratio(clock: Clock) -> None:
+def test_each_call_deposits_the_ratio(clock: ManualClock) -> None:
     budget = RetryBudget(BudgetPolicy(ratio=0.2, min_per_second=0), clock=clock)
     spend_all(budget)
 
@@ -44,7 +37,7 @@ def test_each_call_deposits_the_ratio(clock: Clock) -> None:
     assert spend_all(budget) == 1  # 10 calls * 0.2 = 2 tokens, but the cap is one token
 
 
-def test_deposits_fund_one_retry_per_five_calls(clock: Clock) -> None:
+def test_deposits_fund_one_retry_per_five_calls(clock: ManualClock) -> None:
     budget = RetryBudget(BudgetPolicy(ratio=0.2, min_per_second=1, window=10), clock=clock)
     spend_all(budget)
 
@@ -56,7 +49,7 @@ def test_deposits_fund_one_retry_per_five_calls(clock: Clock) -> None:
     assert retries == 10
 
 
-def test_time_refills_at_the_floor_rate(clock: Clock) -> None:
+def test_time_refills_at_the_floor_rate(clock: ManualClock) -> None:
     budget = RetryBudget(BudgetPolicy(ratio=0.0, min_per_second=10, window=10), clock=clock)
     spend_all(budget)
 
@@ -66,7 +59,7 @@ def test_time_refills_at_the_floor_rate(clock: Clock) -> None:
     assert spend_all(budget) == 100, "a quiet minute banks no more than the cap"
 
 
-def test_zero_floor_still_allows_a_whole_token(clock: Clock) -> None:
+def test_zero_floor_still_allows_a_whole_token(clock: ManualClock) -> None:
     budget = RetryBudget(BudgetPolicy(ratio=0.5, min_per_second=0), clock=clock)
 
     assert budget.balance == 1
@@ -77,7 +70,7 @@ def test_zero_floor_still_allows_a_whole_token(clock: Clock) -> None:
     assert budget.try_spend() is True
 
 
-def test_total_retries_never_exceed_the_bound(clock: Clock) -> None:
+def test_total_retries_never_exceed_the_bound(clock: ManualClock) -> None:
     """Whatever the failure pattern: retries <= start + ratio * calls + floor * seconds."""
     policy = BudgetPolicy(ratio=0.2, min_per_second=2, window=5)
     budget = RetryBudget(policy, clock=clock)
