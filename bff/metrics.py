@@ -38,6 +38,7 @@ from prometheus_client.process_collector import ProcessCollector
 from prometheus_client.registry import Collector
 from starlette.responses import Response
 
+from bff.admission import Admission
 from bff.observability import RequestRecord
 from bff.transport import pool_usage
 from clients.breaker import BreakerState
@@ -200,14 +201,21 @@ class StateCollector:
         downstreams: Downstreams | None,
         cache: CacheLayer | None,
         http: httpx.AsyncClient | None,
+        admission: Admission | None = None,
     ) -> None:
         self._downstreams = downstreams
         self._cache = cache
         self._http = http
+        self._admission = admission
 
     @classmethod
     def of(cls, state: Mapping[str, Any]) -> StateCollector:
-        return cls(state.get("downstreams"), state.get("cache"), state.get("http"))
+        return cls(
+            state.get("downstreams"),
+            state.get("cache"),
+            state.get("http"),
+            state.get("admission"),
+        )
 
     def collect(self) -> Iterator[Metric]:
         if self._downstreams is not None:
@@ -216,6 +224,25 @@ class StateCollector:
             yield from self._cache_counters(self._cache)
         if self._http is not None:
             yield from self._pool(self._http)
+        if self._admission is not None:
+            yield from self._screens_admitted(self._admission)
+
+    @staticmethod
+    def _screens_admitted(admission: Admission) -> Iterator[Metric]:
+        screens = GaugeMetricFamily(
+            "bff_admission_screens",
+            "Screen requests fanning out now (in_flight, at most BFF_MAX_CONCURRENT_SCREENS) or "
+            "waiting for a slot (waiting).",
+            labels=["state"],
+        )
+        screens.add_metric(["in_flight"], admission.in_flight)
+        screens.add_metric(["waiting"], admission.waiting)
+        yield screens
+        yield CounterMetricFamily(
+            "bff_admission_refused",
+            "Screen requests refused with 503 overloaded: their deadline ended while they waited.",
+            value=admission.refused,
+        )
 
     @staticmethod
     def _downstream_state(downstreams: Downstreams) -> Iterator[Metric]:

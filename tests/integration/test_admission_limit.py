@@ -34,3 +34,4 @@ def test_a_screen_that_cannot_start_in_time_is_refused_without_calling_anything(
         holder.join()
     assert results[0].status_code == 200, "the admitted screen finished normally"
     assert bff.get("/v1/users/2/profile").status_code == 200, "the slot was given back"
+    assert "bff_admission_refused_total 1.0" in bff.get("/metrics").text.splitlines()

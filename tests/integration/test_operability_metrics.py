@@ -89,6 +89,10 @@ def test_a_partial_screen_is_counted_per_route_and_per_downstream_operation(
     user = {"service": "users", "operation": "users.get"}
     assert value(found, "bff_downstream_calls_total", **user, outcome="ok") == 2
     assert value(found, "bff_downstream_retries_total", **user) == 0
+    # Admission: the screens are done, none waited, none refused.
+    assert value(found, "bff_admission_screens", state="in_flight") == 0
+    assert value(found, "bff_admission_screens", state="waiting") == 0
+    assert value(found, "bff_admission_refused_total") == 0
     # Read at scrape time: breakers, budgets, hedges, the cache, the pool.
     for service in SERVICES:
         states = {
