@@ -94,36 +94,29 @@ class Sections:
 
     async def required(self, name: str, call: Awaitable[T]) -> T:
         """Await a section the screen cannot do without: its failure propagates."""
-        calls: list[CallTiming] = []
-        token = section_calls_var.set(calls)
         try:
-            value = await call
+            value = await self.assemble(name, call)
         except DownstreamError as exc:
             self._record(name, section_status(exc))
             raise
-        finally:
-            section_calls_var.reset(token)
-        self._record(name, served_status(calls))
+        self.ok(name)
         return value
 
     async def optional(self, name: str, call: Awaitable[T]) -> T | None:
         """Await a section the screen can show without: its failure becomes null."""
-        calls: list[CallTiming] = []
-        token = section_calls_var.set(calls)
         try:
-            value = await call
+            value = await self.assemble(name, call)
         except DownstreamError as exc:
             self._record(name, section_status(exc))
             self._errors.append(exc)
             return None
-        finally:
-            section_calls_var.reset(token)
-        self._record(name, served_status(calls))
+        self.ok(name)
         return value
 
     async def assemble(self, name: str, call: Awaitable[T]) -> T:
-        """Await part of a section assembled from several calls (a fan-out), noting its calls
-        for `ok`; failures are the caller's to judge (then `fail`)."""
+        """Await (part of) a section, noting the downstream calls made for it, so that `ok`
+        can tell a section served from stale cache entries. For a section assembled from
+        several calls (a fan-out), failures are the caller's to judge (then `ok` or `fail`)."""
         calls = self._calls.setdefault(name, [])
         token = section_calls_var.set(calls)
         try:

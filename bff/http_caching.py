@@ -65,10 +65,7 @@ def cache_control(calls: Sequence[CallTiming], *, partial: bool) -> str:
     private = any(call.private for call in calls)
     scope = "private" if private else "public"
     freshness = [call.fresh_for for call in calls]
-    if not calls or any(
-        fresh is None or call.cache == "bypass"
-        for fresh, call in zip(freshness, calls, strict=True)
-    ):
+    if not calls or None in freshness:  # a part not cached: uncacheable, or the cache is off
         return f"{scope}, no-cache"
     max_age = min(max(0, math.floor(fresh)) for fresh in freshness if fresh is not None)
     return f"{scope}, max-age={max_age}"

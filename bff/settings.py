@@ -9,7 +9,6 @@ after a pause).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -25,7 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from clients import SERVICES, ServicePolicy
 from clients.cache import CachePolicy
-from clients.cache_policies import DEFAULT_CACHE_POLICIES, cache_policies
+from clients.cache_policies import cache_policies
 from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
 
 
@@ -222,24 +221,19 @@ class Settings(BaseSettings):
         "they answer 403.",
     )
 
-    @field_validator("cache_policies")
-    @classmethod
-    def _known_cache_policies(
-        cls, value: dict[str, CachePolicyOverride]
-    ) -> dict[str, CachePolicyOverride]:
-        unknown = sorted(set(value) - set(DEFAULT_CACHE_POLICIES))
-        if unknown:
-            known = ", ".join(sorted(DEFAULT_CACHE_POLICIES))
-            raise ValueError(f"unknown cache policy {', '.join(unknown)}; known: {known}")
-        return value
+    @model_validator(mode="after")
+    def _check_cache_policies(self) -> Settings:
+        self.resolved_cache_policies()  # an unknown name fails at startup, not at first use
+        return self
 
     def resolved_cache_policies(self) -> dict[str, CachePolicy]:
         """The default policies with ``BFF_CACHE_POLICIES`` applied."""
-        overrides = {
-            name: replace(DEFAULT_CACHE_POLICIES[name], **override.model_dump(exclude_none=True))
-            for name, override in self.cache_policies.items()
-        }
-        return cache_policies(overrides)
+        return cache_policies(
+            {
+                name: override.model_dump(exclude_none=True)
+                for name, override in self.cache_policies.items()
+            }
+        )
 
     # Screens.
     max_concurrent_screens: int = Field(

@@ -244,7 +244,6 @@ class DownstreamClient:
             entry.cache_ttl = outcome.ttl
             entry.private = private
             if outcome.error is not None:
-                entry.stale_if_error = True
                 entry.stale_cause = outcome.error.code
                 entry.status = outcome.error.status
         return outcome.value

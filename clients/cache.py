@@ -92,13 +92,6 @@ class Outcome(Generic[T]):
     error: DownstreamError | None = None
     """For a stale copy served because the downstream failed: that failure."""
 
-    @property
-    def max_age(self) -> float | None:
-        """Seconds the value stays fresh from now (None: not cacheable)."""
-        if self.ttl is None:
-            return None
-        return max(0.0, self.ttl - self.age)
-
 
 def identity_of(headers: Mapping[str, str] | None) -> str:
     """A stable, non-reversible tag of the caller's credentials ("" for anonymous calls)."""

@@ -58,7 +58,8 @@ class CacheLayer:
         return self.response.counters
 
     def policy(self, name: str | None, method: str) -> CachePolicy | None:
-        """The policy of a cacheable call, or None: only GETs with a named policy are cached."""
+        """The policy of a cacheable call, or None: only GETs with a named policy are cached,
+        and nothing while the cache is off (the call then skips the cache step entirely)."""
         if name is None or method != "GET" or not self.response.enabled:
             return None
         return self.policies.get(name)
@@ -96,17 +97,18 @@ class CacheLayer:
                 by_deadline=True,
             )
 
-        tier = self.tier
-        if tier is None:
-            outcome = await self.response.fetch(key, policy, load, expired=expired)
-            return outcome, bool(identity)
-        adapter = self._adapter(model)
+        lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None
+        store: Callable[[T, float], Awaitable[None]] | None = None
+        if (tier := self.tier) is not None:
+            adapter = self._adapter(model)
 
-        async def lookup() -> Entry[T] | None:
-            return await tier.get(key, adapter)
+            async def lookup_shared() -> Entry[T] | None:
+                return await tier.get(key, adapter)
 
-        async def store(value: T, stored_at: float) -> None:
-            await tier.put(key, adapter, value, policy.retention)
+            async def store_shared(value: T, stored_at: float) -> None:
+                await tier.put(key, adapter, value, policy.retention)
+
+            lookup, store = lookup_shared, store_shared
 
         outcome = await self.response.fetch(
             key, policy, load, lookup=lookup, store=store, expired=expired

@@ -33,19 +33,22 @@ class CallTiming:
     attempts: int = 0
     """Network attempts started (retries and hedges included; 0 when none was made)."""
     cache: str | None = None
-    """How the cache step served it: `hit`, `miss`, `stale` or `bypass` (cache disabled); None
-    when the call is not cacheable (not a GET, or no cache policy)."""
+    """How the cache step served it: `hit`, `miss` or `stale`; None when the call skipped the
+    cache step (not a GET, no cache policy, or the cache is off)."""
     cache_age: float = 0.0
     """Seconds since the served answer was fetched from the downstream (0 for a fresh fetch)."""
     cache_ttl: float | None = None
     """Seconds the answer was fresh for in all (the policy's TTL), when cached."""
     private: bool = False
     """The call carried the caller's credentials: its answer is that user's alone."""
-    stale_if_error: bool = False
-    """The stale answer stands in for a failed call (rather than awaiting a refresh); `status`
-    and `stale_cause` then say how the call failed."""
     stale_cause: str | None = None
-    """For a stale-if-error answer: the failure's code (`unavailable`, `timeout`...)."""
+    """For a stale answer standing in for a failed call (stale-if-error): the failure's code
+    (`unavailable`, `timeout`...); `status` then holds its HTTP status, if any."""
+
+    @property
+    def stale_if_error(self) -> bool:
+        """The stale answer stands in for a failed call (rather than awaiting a refresh)."""
+        return self.stale_cause is not None
 
     @property
     def fresh_for(self) -> float | None:

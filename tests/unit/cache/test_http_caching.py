@@ -50,7 +50,7 @@ def test_a_partial_screen_is_never_stored() -> None:
 
 def test_cache_status_entries_follow_rfc_9211() -> None:
     failed = call("stale", age=75)
-    failed.stale_if_error = True
+    failed.stale_cause = "unavailable"
     failed.status = 503
 
     assert cache_status_entry(call("hit", age=18)) == (
