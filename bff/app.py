@@ -30,7 +30,7 @@ from bff.observability import RequestContextMiddleware
 from bff.routes import ROUTERS, health
 from bff.settings import Settings
 from bff.status import StatusRecorder, install_status
-from bff.transport import build_transport
+from bff.transport import build_transport, stream_limits
 from clients import Downstreams
 from clients.cache import Clock, ResponseCache
 from clients.cache_layer import CacheLayer
@@ -48,6 +48,7 @@ class LifespanState(TypedDict):
     http: httpx.AsyncClient
     downstreams: Downstreams
     media: MediaClient
+    media_http: httpx.AsyncClient
     cache: CacheLayer
     admission: Admission
 
@@ -71,14 +72,18 @@ def _no_cookies() -> CookieJar:
 
 
 def build_http_client(
-    settings: Settings, transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+    *,
+    limits: httpx.Limits | None = None,
 ) -> httpx.AsyncClient:
-    """The shared client. ``trust_env=False``: proxy variables of the host must not silently
-    reroute downstream traffic (or a bearer token) somewhere else."""
+    """The shared client (or, with ``limits``, the pictures' client over a pool of its own).
+    ``trust_env=False``: proxy variables of the host must not silently reroute downstream
+    traffic (or a bearer token) somewhere else."""
     return httpx.AsyncClient(
         cookies=_no_cookies(),
         # The pool settings live on the transport: httpx ignores `limits` when given one.
-        transport=transport or build_transport(settings),
+        transport=transport or build_transport(settings, limits),
         timeout=httpx.Timeout(
             settings.downstream_timeout,
             connect=settings.connect_timeout,
@@ -128,8 +133,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
         cache = build_cache(settings, clock)
-        async with build_http_client(settings, transport) as http:
+        async with (
+            build_http_client(settings, transport) as http,
+            # Pictures' bulkhead: their own pool, so slow or abandoned streams can never take
+            # the connections the screens need.
+            build_http_client(settings, transport, limits=stream_limits(settings)) as media_http,
+        ):
             downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
+            media = MediaClient(
+                media_http, settings.media(), max_streams=settings.max_concurrent_streams
+            )
             admission = Admission(settings.max_concurrent_screens)
             app.state.admission = admission
             # Also on app.state, read-only, for tests and diagnostics that inspect the pool, the
@@ -137,11 +150,14 @@ def create_app(
             app.state.http = http
             app.state.cache = cache
             app.state.downstreams = downstreams
+            app.state.media = media
+            app.state.media_http = media_http
             try:
                 yield {
                     "http": http,
                     "downstreams": downstreams,
-                    "media": MediaClient(http, settings.media_policy()),
+                    "media": media,
+                    "media_http": media_http,
                     "cache": cache,
                     "admission": admission,
                 }

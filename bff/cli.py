@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from pydantic import AnyHttpUrl
 
 from bff.logs import log_config
 from bff.settings import Settings
@@ -69,7 +70,14 @@ def _demo(args: argparse.Namespace) -> int:
 
     simulator_app = create_simulator_app(delay_ms=args.delay_ms)
     with BackgroundServer(simulator_app, port=args.simulator_port) as simulator:
-        settings = Settings(downstream_url=simulator.url)
+        # The simulator stands in for both picture hosts too.
+        settings = Settings(
+            downstream_url=simulator.url,
+            media_origins={
+                prefix: AnyHttpUrl(f"{simulator.url}/{prefix}")
+                for prefix in ("product-images", "icon")
+            },
+        )
         host = args.host or settings.host
         port = args.port or settings.port
         print(f"simulator (demo downstream): {simulator.url}")

@@ -32,6 +32,7 @@ from clients import (
     Unauthorized,
     Unavailable,
 )
+from clients.media import StreamsExhausted
 
 logger = logging.getLogger("bff.errors")
 
@@ -44,6 +45,7 @@ _DOWNSTREAM_STATUS: tuple[tuple[type[DownstreamError], int], ...] = (
     (NotFound, 404),
     (Unauthorized, 401),
     (CircuitOpen, 503),
+    (StreamsExhausted, 503),
     (RateLimited, 503),
     (Timeout, 504),
     (Unavailable, 502),

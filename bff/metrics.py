@@ -41,9 +41,11 @@ from starlette.responses import Response
 from bff.admission import Admission
 from bff.observability import RequestRecord
 from bff.transport import pool_usage
+from clients.base import DownstreamClient
 from clients.breaker import BreakerState
 from clients.cache_layer import CacheLayer
-from clients.registry import SERVICES, Downstreams
+from clients.media import MediaClient
+from clients.registry import Downstreams
 
 METRICS_PATH = "/metrics"
 
@@ -202,11 +204,15 @@ class StateCollector:
         cache: CacheLayer | None,
         http: httpx.AsyncClient | None,
         admission: Admission | None = None,
+        media: MediaClient | None = None,
+        media_http: httpx.AsyncClient | None = None,
     ) -> None:
         self._downstreams = downstreams
         self._cache = cache
         self._http = http
         self._admission = admission
+        self._media = media
+        self._media_http = media_http
 
     @classmethod
     def of(cls, state: Mapping[str, Any]) -> StateCollector:
@@ -215,11 +221,25 @@ class StateCollector:
             state.get("cache"),
             state.get("http"),
             state.get("admission"),
+            state.get("media"),
+            state.get("media_http"),
         )
 
     def collect(self) -> Iterator[Metric]:
+        pipelines: dict[str, DownstreamClient] = {}
         if self._downstreams is not None:
-            yield from self._downstream_state(self._downstreams)
+            pipelines.update(self._downstreams.pipelines)
+        if self._media is not None:
+            pipelines.update(self._media.pipelines)
+            yield from self._streams(self._media)
+        if pipelines:
+            yield from self._downstream_state(pipelines)
+        if self._media_http is not None:
+            yield from self._pool(
+                self._media_http,
+                "bff_stream_pool_connections",
+                "Connections of the pictures' own pool: held by a stream, idle, or waited for.",
+            )
         if self._cache is not None:
             yield from self._cache_counters(self._cache)
         if self._http is not None:
@@ -245,7 +265,20 @@ class StateCollector:
         )
 
     @staticmethod
-    def _downstream_state(downstreams: Downstreams) -> Iterator[Metric]:
+    def _streams(media: MediaClient) -> Iterator[Metric]:
+        yield GaugeMetricFamily(
+            "bff_streams_open",
+            "Pictures being streamed now (at most BFF_MAX_CONCURRENT_STREAMS).",
+            value=media.open_streams,
+        )
+        yield CounterMetricFamily(
+            "bff_streams_refused",
+            "Picture requests refused with 503 because every stream slot was taken.",
+            value=media.refused,
+        )
+
+    @staticmethod
+    def _downstream_state(pipelines: Mapping[str, DownstreamClient]) -> Iterator[Metric]:
         state = GaugeMetricFamily(
             "bff_downstream_breaker_state",
             "Circuit breaker state per service: 1 for the current state, 0 for the others.",
@@ -271,8 +304,7 @@ class StateCollector:
             "Hedged second attempts started (slower than the service's recent p95).",
             labels=["service"],
         )
-        for service in SERVICES:
-            client = getattr(downstreams, service).downstream
+        for service, client in pipelines.items():
             breaker = client.breaker
             current = breaker.state
             for member in BreakerState:
@@ -290,16 +322,17 @@ class StateCollector:
             yield CounterMetricFamily(name, documentation, value=getattr(counters, field))
 
     @staticmethod
-    def _pool(http: httpx.AsyncClient) -> Iterator[Metric]:
+    def _pool(
+        http: httpx.AsyncClient,
+        name: str = "bff_downstream_pool_connections",
+        documentation: str = "Connections of the shared downstream pool: held by a call, idle, "
+        "or waited for.",
+    ) -> Iterator[Metric]:
         try:
             usage = pool_usage(http._transport)
         except TypeError:  # a test's mock transport: no pool to report
             return
-        pool = GaugeMetricFamily(
-            "bff_downstream_pool_connections",
-            "Connections of the shared downstream pool: held by a call, idle, or waited for.",
-            labels=["state"],
-        )
+        pool = GaugeMetricFamily(name, documentation, labels=["state"])
         pool.add_metric(["in_use"], usage.in_use)
         pool.add_metric(["idle"], usage.idle)
         pool.add_metric(["waiting"], usage.waiting)

@@ -9,6 +9,7 @@ after a pause).
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -25,6 +26,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from clients import SERVICES, ServicePolicy
 from clients.cache import CachePolicy
 from clients.cache_policies import cache_policies
+from clients.media import MediaOrigin
 from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
 
 
@@ -38,6 +40,31 @@ class CachePolicyOverride(BaseModel):
     stale_while_revalidate: float | None = Field(None, ge=0)
     stale_if_error: float | None = Field(None, ge=0)
 
+
+class MediaOriginSetting(BaseModel):
+    """One entry of ``BFF_MEDIA_ORIGINS`` in its long form."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    url: AnyHttpUrl
+    query: tuple[str, ...] = ()
+
+
+DEFAULT_MEDIA_ORIGINS: dict[str, AnyHttpUrl | MediaOriginSetting] = {
+    "product-images": AnyHttpUrl("https://cdn.dummyjson.com/product-images"),
+    "icon": AnyHttpUrl("https://dummyjson.com/icon"),
+}
+"""DummyJSON's picture hosts: product pictures on its CDN, avatars under ``/icon`` (a path of the
+API's host that serves generated pictures and nothing else)."""
+
+
+def _origin_parts(value: AnyHttpUrl | MediaOriginSetting) -> tuple[AnyHttpUrl, tuple[str, ...]]:
+    if isinstance(value, MediaOriginSetting):
+        return value.url, value.query
+    return value, ()
+
+
+_MEDIA_PREFIX = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 Service = Literal["users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth"]
 
@@ -64,10 +91,30 @@ class Settings(BaseSettings):
     auth_url: AnyHttpUrl | None = Field(None, description="Override for the auth API.")
 
     # Streaming.
-    media_url: AnyHttpUrl | None = Field(
-        None,
-        description="Origin that image paths are fetched from (default: the downstream URL). "
-        "Only the path of an image URL found in downstream data is used, never its host.",
+    media_origins: dict[str, AnyHttpUrl | MediaOriginSetting] = Field(
+        default_factory=lambda: dict(DEFAULT_MEDIA_ORIGINS),
+        description="JSON map of the allow-listed picture origins: a picture path's first "
+        "segment to the base URL its rest is fetched beneath, e.g. "
+        '`{"product-images": "https://cdn.dummyjson.com/product-images", "icon": '
+        '"https://dummyjson.com/icon"}` (the default, DummyJSON\'s two picture hosts). A value '
+        'may also be `{"url": "...", "query": ["w", "h"]}` to pass those query parameters on '
+        "(none are by default). A path under no prefix answers 404 without any call; an API's "
+        "base URL is refused as a media origin.",
+    )
+    max_concurrent_streams: int = Field(
+        64,
+        ge=1,
+        le=10_000,
+        description="Most pictures streamed at once per worker, over their own connection pool "
+        "(so streams never take the screens' connections); one more answers 503 with "
+        "Retry-After.",
+    )
+    stream_idle_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a picture stream may wait for the frontend to read before it is "
+        "ended (a reader that stops must not hold a stream slot).",
     )
     export_page_size: int = Field(
         50, ge=1, le=100, description="Products per downstream page of the NDJSON export."
@@ -301,29 +348,67 @@ class Settings(BaseSettings):
         override: AnyHttpUrl | None = getattr(self, f"{service}_url")
         return str(override or self.downstream_url).rstrip("/")
 
-    def media_policy(self) -> ServicePolicy:
-        """Where streamed media comes from; see ``media_url``."""
-        base = str(self.media_url or self.downstream_url).rstrip("/")
-        return ServicePolicy(base_url=base, timeout=self.downstream_timeout)
+    def media(self) -> dict[str, MediaOrigin]:
+        """The allow-listed media origins as the media client takes them."""
+        origins = {}
+        for prefix, value in self.media_origins.items():
+            url, query = _origin_parts(value)
+            policy = ServicePolicy(
+                base_url=str(url).rstrip("/"),
+                timeout=self.downstream_timeout,
+                connect_timeout=self.connect_timeout,
+                pool_timeout=self.pool_timeout,
+                # A failed open is retried like any idempotent call; the body never is.
+                retry=self._retry_policy(),
+                breaker=self._breaker_policy(),
+            )
+            origins[prefix] = MediaOrigin(prefix, policy, frozenset(query))
+        return origins
 
-    def service_policies(self) -> dict[str, ServicePolicy]:
-        """One policy per downstream API, handed to the clients (which never read settings)."""
-        retry = RetryPolicy(
+    @model_validator(mode="after")
+    def _check_media_origins(self) -> Settings:
+        apis = {self.url_for(service) for service in SERVICES}
+        for prefix, value in self.media_origins.items():
+            if not _MEDIA_PREFIX.fullmatch(prefix) or prefix in (".", ".."):
+                raise ValueError(
+                    f"BFF_MEDIA_ORIGINS: {prefix!r} is not one path segment (letters, digits, "
+                    "'.', '_', '~', '-')"
+                )
+            url, _ = _origin_parts(value)
+            base = str(url).rstrip("/")
+            if url.query or url.fragment:
+                raise ValueError(f"BFF_MEDIA_ORIGINS[{prefix!r}]: no query or fragment")
+            if base in apis:
+                raise ValueError(
+                    f"BFF_MEDIA_ORIGINS[{prefix!r}] is an API's base URL; a media origin must "
+                    "reach pictures only (e.g. the API host's /icon path)"
+                )
+        return self
+
+    def _retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
             attempts=self.retry_attempts,
             backoff_base=self.retry_backoff_base,
             backoff_max=self.retry_backoff_max,
             retry_after_max=self.retry_after_max,
         )
-        budget = BudgetPolicy(
-            ratio=self.retry_budget_ratio, min_per_second=self.retry_budget_min_per_second
-        )
-        breaker = BreakerPolicy(
+
+    def _breaker_policy(self) -> BreakerPolicy:
+        return BreakerPolicy(
             failure_ratio=self.breaker_failure_ratio,
             min_calls=self.breaker_min_calls,
             window=self.breaker_window,
             consecutive_failures=self.breaker_consecutive_failures,
             open_seconds=self.breaker_open_seconds,
         )
+
+    def service_policies(self) -> dict[str, ServicePolicy]:
+        """One policy per downstream API, handed to the clients (which never read settings)."""
+        retry = self._retry_policy()
+        budget = BudgetPolicy(
+            ratio=self.retry_budget_ratio, min_per_second=self.retry_budget_min_per_second
+        )
+        breaker = self._breaker_policy()
         return {
             service: ServicePolicy(
                 base_url=self.url_for(service),

@@ -206,9 +206,13 @@ def install_status(app: FastAPI, recorder: StatusRecorder) -> None:
     async def status_json(request: Request) -> JSONResponse:
         state: Mapping[str, Any] = request.scope.get("state") or {}
         downstreams = state.get("downstreams")
+        media = state.get("media")
         cache = state.get("cache")
+        breakers = dict(downstreams.breakers) if downstreams is not None else {}
+        if media is not None:
+            breakers.update({name: client.breaker for name, client in media.pipelines.items()})
         document = recorder.snapshot(
-            downstreams.breakers if downstreams is not None else {},
+            breakers,
             cache_enabled=cache.enabled if cache is not None else None,
         )
         return JSONResponse(document, headers={"Cache-Control": "no-store"})

@@ -1,25 +1,37 @@
-"""Passing a downstream body through to the frontend without holding it in memory.
+"""Passing a picture through to the frontend without holding it in memory.
 
-``UpstreamResponse`` owns the open httpx response and closes it in ``finally``, shielded from
+``UpstreamResponse`` owns the open stream and closes it in ``finally``, shielded from
 cancellation, on every path: the body ran out, the frontend went away before or during the
-body, the downstream broke off mid-stream, or the request was cancelled. The common recipe,
-``StreamingResponse(r.aiter_raw(), background=BackgroundTask(r.aclose))``, leaks on two of those:
-a background task does not run when the body raises, and nothing runs at all if the response is
-never sent. (Writing ``BackgroundTask(r.aclose())``, with the call, is a bug on every path.)
+body, the frontend stopped reading, the origin broke off mid-stream, or the request was
+cancelled. The common recipe, ``StreamingResponse(r.aiter_raw(), background=BackgroundTask(
+r.aclose))``, leaks on two of those: a background task does not run when the body raises, and
+nothing runs at all if the response is never sent.
 
-Backpressure is uvicorn's: ``send`` waits while the socket's write buffer is full, and the next
-chunk is read from the downstream only after that, so memory stays flat whatever the size.
+Three guards keep one stream from costing more than its own socket:
+
+* **A frontend that leaves stops the read.** The relay watches ``receive`` for the disconnect
+  itself instead of trusting ``send`` to fail (ASGI servers may drop sends to a closed socket
+  silently, so a relay that only sends reads the origin to the end at full speed), and stops
+  before the next chunk.
+* **A frontend that stops reading is let go.** ``send`` waits while the socket's write buffer is
+  full (that is the backpressure that keeps memory flat); a wait longer than ``idle_timeout``
+  ends the stream, so a slow reader cannot hold a stream slot and an origin connection for ever.
+* **A body cut mid-way is a failure**, reported on the call (metrics, breaker, log): the status
+  line is out, so the only honest end is to close the connection and let the frontend see a
+  truncated body.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 import anyio
 import httpx
-from starlette.responses import StreamingResponse
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from clients.media import MediaStream
 
 logger = logging.getLogger("bff.streaming")
 
@@ -32,47 +44,82 @@ PASSED_HEADERS = (
     "last-modified",
     "cache-control",
     "expires",
-    "content-disposition",
 )
-
-
-class UpstreamBrokeOff(Exception):
-    """The downstream failed after the response had started; nothing more can be said."""
 
 
 def passthrough_headers(upstream: httpx.Response) -> dict[str, str]:
     return {name: upstream.headers[name] for name in PASSED_HEADERS if name in upstream.headers}
 
 
-class UpstreamResponse(StreamingResponse):
-    """Relays an open httpx streaming response byte for byte, then closes it."""
+class UpstreamResponse(Response):
+    """Relays an open picture byte for byte, then closes it (see the module)."""
 
-    def __init__(self, upstream: httpx.Response, *, headers: Mapping[str, str] | None = None):
-        self.upstream = upstream
-        super().__init__(
-            self._relay(),
-            status_code=upstream.status_code,
-            headers={**passthrough_headers(upstream), **(headers or {})},
-        )
-
-    async def _relay(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self.upstream.aiter_raw():
-                yield chunk
-        except httpx.HTTPError as exc:
-            raise UpstreamBrokeOff(type(exc).__name__) from exc
+    def __init__(
+        self,
+        stream: MediaStream,
+        *,
+        idle_timeout: float,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stream = stream
+        self.idle_timeout = idle_timeout
+        upstream = stream.response
+        self.status_code = upstream.status_code
+        self.background = None
+        self.body = b""
+        self.init_headers({"x-content-type-options": "nosniff", **passthrough_headers(upstream)})
+        self.headers.update(headers or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        failure: Exception | None = None
         try:
-            await super().__call__(scope, receive, send)
-        except UpstreamBrokeOff as exc:
-            # The status line and Content-Length are out: the only honest end is to stop here,
-            # so the server closes the connection and the frontend sees a truncated body.
-            logger.warning(
-                "downstream broke off mid-stream (%s) on %s; response ended early",
-                exc,
-                scope.get("path"),
-            )
+            async with anyio.create_task_group() as group:
+
+                async def watch() -> None:
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+                    group.cancel_scope.cancel()
+
+                group.start_soon(watch)
+                try:
+                    await self._relay(scope, send)
+                except Exception as exc:  # raised as itself below, not in an ExceptionGroup
+                    failure = exc
+                group.cancel_scope.cancel()
+            if failure is not None:
+                raise failure
         finally:
             with anyio.CancelScope(shield=True):
-                await self.upstream.aclose()
+                await self.stream.close()
+
+    async def _relay(self, scope: Scope, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        if scope.get("method") == "HEAD":
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return
+        chunks = self.stream.response.aiter_raw()
+        while True:
+            try:
+                chunk = await chunks.__anext__()
+            except StopAsyncIteration:
+                break
+            except httpx.HTTPError as exc:
+                self.stream.broke_off(type(exc).__name__)
+                logger.warning(
+                    "picture broke off mid-stream (%s) on %s; response ended early",
+                    type(exc).__name__,
+                    scope.get("path"),
+                )
+                return
+            with anyio.move_on_after(self.idle_timeout) as idle:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if idle.cancelled_caught:
+                logger.info(
+                    "frontend read nothing for %.3gs on %s; stream ended",
+                    self.idle_timeout,
+                    scope.get("path"),
+                )
+                return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})

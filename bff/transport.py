@@ -38,6 +38,16 @@ from bff.settings import Settings
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
 
 
+def stream_limits(settings: Settings) -> httpx.Limits:
+    """The pictures' own pool: one connection per stream slot, so a stream never waits for a
+    connection and never takes one of the screens'."""
+    return httpx.Limits(
+        max_connections=settings.max_concurrent_streams,
+        max_keepalive_connections=min(settings.max_concurrent_streams, 16),
+        keepalive_expiry=settings.pool_keepalive_expiry,
+    )
+
+
 def pool_limits(settings: Settings) -> httpx.Limits:
     """The one place the pool settings become limits, whatever the transport."""
     return httpx.Limits(
@@ -47,13 +57,16 @@ def pool_limits(settings: Settings) -> httpx.Limits:
     )
 
 
-def build_transport(settings: Settings) -> httpx.AsyncBaseTransport:
-    """The transport named by ``settings.http_transport``, with the pool settings applied.
+def build_transport(
+    settings: Settings, limits: httpx.Limits | None = None
+) -> httpx.AsyncBaseTransport:
+    """The transport named by ``settings.http_transport``, with the pool settings applied (or
+    ``limits``, for a pool of its own such as the pictures').
 
     Call it inside a running event loop (the app's lifespan): aiohttp binds its connector to
     the loop that creates it.
     """
-    limits = pool_limits(settings)
+    limits = limits or pool_limits(settings)
     if settings.http_transport == "aiohttp":
         return AiohttpTransport(limits=limits)
     return httpx.AsyncHTTPTransport(limits=limits, trust_env=False, retries=0)

@@ -27,8 +27,9 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
-from typing import ClassVar, TypeVar
+from typing import ClassVar, TypeVar, cast
 
+import anyio
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -37,7 +38,7 @@ from clients.budget import RetryBudget
 from clients.cache_layer import CacheLayer
 from clients.context import request_id_var
 from clients.deadline import remaining
-from clients.errors import BadRequest, DownstreamError, Timeout
+from clients.errors import BadRequest, BadResponse, DownstreamError, Timeout
 from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
 from clients.retry import Sleep, is_idempotent, retry_call
@@ -76,6 +77,9 @@ class Call:
     params: Params | None = None
     json: object | None = None
     headers: Mapping[str, str] | None = None
+    stream: str | None = None
+    """For a streamed GET, the media type prefix its body must have (`image/`): the attempt
+    then ends at the response headers and hands over the open response (see `stream`)."""
 
 
 class DownstreamClient:
@@ -167,14 +171,43 @@ class DownstreamClient:
             json=json,
             headers=headers,
         )
+        result, _ = await self._observed(call, model)
+        return result
+
+    async def stream(
+        self,
+        path: str,
+        *,
+        expect: str,
+        params: Params | None = None,
+        operation: str | None = None,
+    ) -> tuple[httpx.Response, CallTiming | None]:
+        """Open a streaming GET of `path` through the same steps as any call (breaker, retries of
+        a failed open, deadline, metrics, logs), returning once the headers are in.
+
+        The deadline bounds the wait for the headers only; each later read of the body gets the
+        policy's timeout, since a large body may rightly take longer than a screen's deadline. A
+        2xx whose `Content-Type` does not start with `expect`, or that has no body, is a
+        `BadResponse`: the caller never relays what its contract does not name. The caller owns
+        the open response and must close it; the call's record (None outside a request) is
+        returned so the caller can report a body that broke off after the headers.
+        """
+        call = Call("GET", self._url(path), path, operation, params=params, stream=expect)
+        return await self._observed(call, httpx.Response)
+
+    async def _observed(
+        self, call: Call, model: type[T] | TypeAdapter[T]
+    ) -> tuple[T, CallTiming | None]:
+        """Run the pipeline for `call`, recording it for the request's timings, metrics, span and
+        log when the request collects them."""
         calls = calls_var.get()
         if calls is None:
             try:
-                return await self._cached(call, model)
+                return await self._cached(call, model), None
             except DownstreamError as exc:
-                self._log_failure(call.method, path, exc)
+                self.log_failure(call.method, call.path, exc)
                 raise
-        entry = CallTiming(self.service, call.method, path, operation)
+        entry = CallTiming(self.service, call.method, call.path, call.operation)
         calls.append(entry)
         section = section_calls_var.get()
         if section is not None:
@@ -189,14 +222,14 @@ class DownstreamClient:
         except DownstreamError as exc:
             entry.outcome = exc.code
             entry.status = exc.status
-            self._log_failure(call.method, path, exc)
+            self.log_failure(call.method, call.path, exc)
             raise
         finally:
             entry.duration = perf_counter() - started
             current_call.reset(token)
             if span is not None:
                 span.close(entry)
-        return result
+        return result, entry
 
     def _url(self, path: str) -> str:
         """Append `path` to the service's base URL, refusing anything that could leave it.
@@ -288,7 +321,11 @@ class DownstreamClient:
     def _try(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
         """One attempt, hedged when the policy asks, the call is idempotent and the service's
         recent latencies are known."""
-        if self._latencies is None or not is_idempotent(call.method, call.headers):
+        if (
+            self._latencies is None
+            or call.stream is not None
+            or not is_idempotent(call.method, call.headers)
+        ):
             return self._attempt(call, model)
         delay = self._latencies.delay()
         if delay is None:
@@ -320,7 +357,10 @@ class DownstreamClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._send(call, timeout, by_deadline)
-            result = self._decode(response, model)
+                if call.stream is not None:
+                    result = cast(T, await self._opened(response, call.stream))
+            if call.stream is None:
+                result = self._decode(response, model)
         except TimeoutError:
             exc = Timeout(self.service, f"no answer within {timeout:.3g}s", by_deadline=by_deadline)
             self.breaker.record(exc)
@@ -375,8 +415,15 @@ class DownstreamClient:
 
     async def _send(self, call: Call, seconds: float, by_deadline: bool) -> httpx.Response:
         """Send without streaming, so the body is read and the connection is back in the pool
-        (also when the answer is an error that a retry will follow)."""
-        httpx_timeout = self._timeout if not by_deadline else self._httpx_timeout(seconds)
+        (also when the answer is an error that a retry will follow); a streamed call stops at
+        the headers, and its body reads keep the policy's timeout whatever the deadline."""
+        httpx_timeout = self._timeout
+        if by_deadline:
+            httpx_timeout = self._httpx_timeout(seconds)
+            if call.stream is not None:
+                httpx_timeout = httpx.Timeout(
+                    self.policy.timeout, connect=httpx_timeout.connect, pool=httpx_timeout.pool
+                )
         try:
             request = self._http.build_request(
                 call.method,
@@ -389,9 +436,37 @@ class DownstreamClient:
         except httpx.InvalidURL as exc:
             raise BadRequest(self.service, "request URL could not be encoded", local=True) from exc
         try:
-            return await self._http.send(request)
+            return await self._http.send(request, stream=call.stream is not None)
         except httpx.HTTPError as exc:
             raise error_for_transport(self.service, exc, seconds, by_deadline=by_deadline) from exc
+
+    async def _opened(self, response: httpx.Response, expect: str) -> httpx.Response:
+        """The open response of a streamed call if it is what the caller may relay; otherwise
+        it is closed (an error page read first: it is small, and its message becomes the
+        error's detail) and the typed error raised."""
+        try:
+            if not response.is_success:
+                await response.aread()
+                raise error_for_status(self.service, response)
+            media_type = response.headers.get("Content-Type", "").lower()
+            if (
+                response.status_code == 204
+                or response.headers.get("Content-Length") == "0"
+                or not media_type.startswith(expect)
+            ):
+                shown = media_type.split(";", 1)[0].strip()[:50] or "none"
+                raise BadResponse(
+                    self.service,
+                    f"expected a {expect}* body, got {response.status_code} with type {shown}",
+                    status=response.status_code,
+                )
+        except BaseException as exc:
+            with anyio.CancelScope(shield=True):
+                await response.aclose()
+            if isinstance(exc, httpx.HTTPError):
+                raise error_for_transport(self.service, exc, self.policy.timeout) from exc
+            raise
+        return response
 
     def _decode(self, response: httpx.Response, model: type[T] | TypeAdapter[T]) -> T:
         """Decode a 2xx body in one pass (in Rust); anything else becomes a typed error."""
@@ -402,7 +477,7 @@ class DownstreamClient:
         except ValidationError as exc:
             raise error_for_validation(self.service, exc.title, exc) from exc
 
-    def _log_failure(self, method: str, path: str, exc: DownstreamError) -> None:
+    def log_failure(self, method: str, path: str, exc: DownstreamError) -> None:
         """One line per failed call: enough to find it (request id) and judge it (code, status,
         attempts); never a body, a query string or a header, so never a token."""
         # A downstream fault is a warning; a sane answer (404, 401...) or a call the breaker

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import httpx
 
 from clients.auth import AuthClient
+from clients.base import DownstreamClient
 from clients.breaker import CircuitBreaker
 from clients.cache_layer import CacheLayer
 from clients.carts import CartsClient
@@ -61,6 +62,11 @@ class Downstreams:
             recipes=RecipesClient(http, policies["recipes"], cache=cache),
             auth=AuthClient(http, policies["auth"], cache=cache),
         )
+
+    @property
+    def pipelines(self) -> Mapping[str, DownstreamClient]:
+        """Each service's call pipeline, read-only (for metrics and tests)."""
+        return {name: getattr(self, name).downstream for name in SERVICES}
 
     @property
     def breakers(self) -> Mapping[str, CircuitBreaker]:

@@ -564,6 +564,30 @@ def _recipe(rng: random.Random, recipe_id: int, user_count: int) -> Record:
     }
 
 
+QUOTED_SLUG_PRODUCTS: dict[int, str] = {
+    8: "dior-j'adore",
+    83: "kids'-t-shirt-&-shorts",
+    91: "salt-&-pepper-mill",
+    172: "women's-watch",
+    173: "men's-watch",
+    177: "l'oreal-&-co-serum",
+    181: "rock-&-roll-boots",
+    185: "d'or-necklace",
+    194: "fish-&-chips-plate",
+}
+"""Products whose picture slugs carry `'` and `&`, as 9 of the real catalogue's do (ids as in
+the real service): picture proxies must encode them, not refuse them."""
+
+
+def _quoted_slugs(products: list[Record]) -> None:
+    for product_id, slug in QUOTED_SLUG_PRODUCTS.items():
+        product = products[product_id - 1]
+        base = f"https://cdn.dummyjson.com/product-images/{product['category']}/{slug}"
+        count = len(product["images"])
+        product["images"] = [f"{base}/{n}.webp" for n in range(1, count + 1)]
+        product["thumbnail"] = f"{base}/thumbnail.webp"
+
+
 def build_dataset(seed: int = 42) -> Dataset:
     """Build every resource from `seed`; about 30 ms, done once per app instance."""
     rng = random.Random(seed)
@@ -577,6 +601,7 @@ def build_dataset(seed: int = 42) -> Dataset:
     for slug, count in counts.items():
         for _ in range(count):
             products.append(_product(rng, len(products) + 1, slug, users))
+    _quoted_slugs(products)
     categories = [
         {
             "slug": slug,

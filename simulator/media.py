@@ -21,6 +21,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
 from simulator.responses import ApiError
+from simulator.stats import RequestStats
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 MAX_SIDE = 2000
@@ -44,7 +45,9 @@ def png(width: int, height: int, seed: str) -> tuple[bytes, bytes]:
     return head, _chunk(b"IEND", b"")
 
 
-async def _padded(head: bytes, tail: bytes, padding: int) -> AsyncIterator[bytes]:
+async def _padded(
+    head: bytes, tail: bytes, padding: int, stats: RequestStats | None
+) -> AsyncIterator[bytes]:
     yield head
     kind = b"prVt"
     yield struct.pack(">I", padding) + kind
@@ -54,6 +57,8 @@ async def _padded(head: bytes, tail: bytes, padding: int) -> AsyncIterator[bytes
         piece = _PAD_BLOCK if remaining >= _PIECE else _PAD_BLOCK[:remaining]
         crc = zlib.crc32(piece, crc)
         remaining -= len(piece)
+        if stats is not None:
+            stats.picture_bytes += len(piece)
         yield piece
     yield struct.pack(">I", crc) + tail
 
@@ -67,6 +72,11 @@ def _size(raw: str) -> tuple[int, int]:
     if not all(1 <= side <= MAX_SIDE for side in size):
         raise ApiError(400, f"Image sides must be between 1 and {MAX_SIDE}")
     return size
+
+
+def _stats_of(request: Request) -> RequestStats | None:
+    state = getattr(request.app.state, "simulator", None)
+    return state.stats if state is not None else None
 
 
 def image_response(request: Request, width: int, height: int) -> Response:
@@ -83,7 +93,7 @@ def image_response(request: Request, width: int, height: int) -> Response:
         raise ApiError(400, f"'bytes' must be between {natural + _CHUNK_OVERHEAD} and {MAX_BYTES}")
     padding = wanted - natural - _CHUNK_OVERHEAD
     return StreamingResponse(
-        _padded(head, tail, padding),
+        _padded(head, tail, padding, _stats_of(request)),
         media_type="image/png",
         headers={"content-length": str(wanted)},
     )

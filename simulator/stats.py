@@ -15,6 +15,9 @@ class RequestStats:
         self.total = 0
         self.paths: Counter[str] = Counter()
         self.routes: Counter[str] = Counter()
+        self.picture_bytes = 0
+        """Bytes of padded (streamed) pictures handed to the server so far: how much a proxy
+        made the origin send, e.g. after its own clients went away."""
 
     def record(self, path: str, route: str | None) -> None:
         self.total += 1
@@ -26,6 +29,12 @@ class RequestStats:
         self.total = 0
         self.paths.clear()
         self.routes.clear()
+        self.picture_bytes = 0
 
     def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "paths": dict(self.paths), "routes": dict(self.routes)}
+        return {
+            "total": self.total,
+            "paths": dict(self.paths),
+            "routes": dict(self.routes),
+            "picture_bytes": self.picture_bytes,
+        }

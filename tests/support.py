@@ -98,11 +98,25 @@ def reset_resilience(downstreams: Downstreams) -> None:
         client.budget = RetryBudget(client.policy.budget)
 
 
+def simulator_media_origins(simulator_url: str, **query: list[str]) -> dict[str, Any]:
+    """The simulator's two picture paths as media origins (it stands in for both hosts); ``query``
+    names the parameters a prefix passes on, e.g. ``icon=["bytes"]``."""
+    base = simulator_url.rstrip("/")
+    return {
+        prefix: {"url": f"{base}/{prefix}", "query": query.get(prefix.replace("-", "_"), [])}
+        for prefix in ("product-images", "icon")
+    }
+
+
 def settings_for(downstream_url: str, **overrides: Any) -> Settings:
     """Settings for a test BFF. The response cache is off unless a test turns it on: most suites
     count downstream calls per request (retries, breakers, fan-out), which a warm cache would
     hide; the cache's own suites (tests/*/cache*) opt in with ``cache_enabled=True``."""
-    values: dict[str, Any] = {"cache_enabled": False, **overrides}
+    values: dict[str, Any] = {
+        "cache_enabled": False,
+        "media_origins": simulator_media_origins(downstream_url),
+        **overrides,
+    }
     return Settings(_env_file=None, downstream_url=downstream_url, **values)  # type: ignore[call-arg]
 
 

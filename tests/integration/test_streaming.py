@@ -13,7 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from starlette.types import Message
-from support import Simulator, assert_problem, pool_in_use, settings_for, wait_until
+from support import (
+    Simulator,
+    assert_problem,
+    pool_in_use,
+    settings_for,
+    simulator_media_origins,
+    wait_until,
+)
 
 from bff.app import create_app
 from simulator import BackgroundServer
@@ -26,13 +33,21 @@ MiB = 1024 * 1024
 @pytest.fixture
 def streaming_bff(sim: Simulator) -> Iterator[tuple[FastAPI, str]]:
     """A BFF whose app object the test keeps, to look at its connection pool."""
-    app = create_app(settings_for(sim.url, export_page_size=20))
+    app = create_app(
+        settings_for(
+            sim.url,
+            export_page_size=20,
+            # Room for the hundred concurrent streams of the disconnect test.
+            max_concurrent_streams=100,
+            media_origins=simulator_media_origins(sim.url, icon=["bytes"]),
+        )
+    )
     with BackgroundServer(app) as server:
         yield app, server.url
 
 
 def _in_use(app: FastAPI) -> int:
-    return pool_in_use(app.state.http)
+    return pool_in_use(app.state.http) + pool_in_use(app.state.media_http)
 
 
 def _rss_bytes() -> int:
@@ -120,11 +135,12 @@ def test_media_route_passes_a_plain_path_and_query(
 ) -> None:
     _, url = streaming_bff
 
-    response = httpx.get(f"{url}/v1/media/image/40x20", params={"bytes": 5000})
+    response = httpx.get(f"{url}/v1/media/icon/a/40", params={"bytes": 5000, "delay": 4000})
 
     assert response.status_code == 200
     assert len(response.content) == 5000
-    assert sim.stats()["paths"] == {"/image/40x20": 1}
+    # Only the parameter the origin's configuration names is passed on.
+    assert sim.stats()["paths"] == {"/icon/a/40": 1}
 
 
 def test_200_mib_stream_keeps_memory_flat(streaming_bff: tuple[FastAPI, str]) -> None:
@@ -136,7 +152,7 @@ def test_200_mib_stream_keeps_memory_flat(streaming_bff: tuple[FastAPI, str]) ->
     peak = baseline
     received = 0
     with httpx.stream(
-        "GET", f"{url}/v1/media/image/8", params={"bytes": size}, timeout=60
+        "GET", f"{url}/v1/media/icon/s/8", params={"bytes": size}, timeout=60
     ) as response:
         assert response.status_code == 200
         assert response.headers["content-length"] == str(size)
@@ -158,7 +174,7 @@ def test_clients_that_disconnect_mid_stream_leave_no_busy_connection(
     async def read_a_little_then_leave() -> None:
         async with httpx.AsyncClient(timeout=30) as client:
             request = client.build_request(
-                "GET", f"{url}/v1/media/image/8", params={"bytes": 20 * MiB}
+                "GET", f"{url}/v1/media/icon/s/8", params={"bytes": 20 * MiB}
             )
             response = await client.send(request, stream=True)
             assert response.status_code == 200
@@ -180,11 +196,11 @@ def test_downstream_reset_mid_stream_ends_the_response_and_is_logged(
     streaming_bff: tuple[FastAPI, str], sim: Simulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     app, url = streaming_bff
-    sim.faults({"path": "/image/*", "mode": "reset", "after_bytes": 300_000})
+    sim.faults({"path": "/icon/*", "mode": "reset", "after_bytes": 300_000})
     received: list[int] = []
 
     def read_all() -> None:
-        with httpx.stream("GET", f"{url}/v1/media/image/8", params={"bytes": 4 * MiB}) as response:
+        with httpx.stream("GET", f"{url}/v1/media/icon/s/8", params={"bytes": 4 * MiB}) as response:
             assert response.status_code == 200
             received.extend(len(chunk) for chunk in response.iter_raw())
 

@@ -12,6 +12,9 @@ import pytest
 from starlette.types import Message
 
 from bff.streaming import UpstreamResponse
+from clients.base import DownstreamClient
+from clients.media import MediaStream
+from clients.policies import ServicePolicy
 
 
 class _Body(httpx.AsyncByteStream):
@@ -43,6 +46,14 @@ async def _open(body: _Body) -> httpx.Response:
     return await client.send(client.build_request("GET", "http://media.test/x.png"), stream=True)
 
 
+def _relay(upstream: httpx.Response, *, idle_timeout: float = 30.0) -> UpstreamResponse:
+    client = DownstreamClient(
+        httpx.AsyncClient(), service="media.x", policy=ServicePolicy("http://media.test", 5)
+    )
+    stream = MediaStream(upstream, downstream=client, record=None, release=lambda: None)
+    return UpstreamResponse(stream, idle_timeout=idle_timeout)
+
+
 SCOPE = {"type": "http", "asgi": {"spec_version": "2.3"}, "path": "/v1/media/x.png"}
 
 
@@ -51,7 +62,7 @@ def test_body_is_relayed_and_the_upstream_closed() -> None:
     sent: list[Message] = []
 
     async def scenario() -> None:
-        response = UpstreamResponse(await _open(body))
+        response = _relay(await _open(body))
 
         async def receive() -> Message:
             await asyncio.Event().wait()
@@ -74,7 +85,7 @@ def test_frontend_gone_before_the_first_byte_still_closes_the_upstream() -> None
     body = _Body([], stall=True)
 
     async def scenario() -> None:
-        response = UpstreamResponse(await _open(body))
+        response = _relay(await _open(body))
 
         async def receive() -> Message:
             return {"type": "http.disconnect"}
@@ -93,7 +104,7 @@ def test_a_failing_send_still_closes_the_upstream() -> None:
     body = _Body([b"ab"])
 
     async def scenario() -> None:
-        response = UpstreamResponse(await _open(body))
+        response = _relay(await _open(body))
 
         async def receive() -> Message:
             await asyncio.Event().wait()
@@ -115,7 +126,7 @@ def test_cancellation_mid_body_still_closes_the_upstream() -> None:
     body = _Body([b"ab"], stall=True)
 
     async def scenario() -> None:
-        response = UpstreamResponse(await _open(body))
+        response = _relay(await _open(body))
 
         async def receive() -> Message:
             await asyncio.Event().wait()
