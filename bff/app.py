@@ -30,7 +30,7 @@ from bff.observability import RequestContextMiddleware
 from bff.routes import ROUTERS, health
 from bff.settings import Settings
 from bff.status import StatusRecorder, install_status
-from bff.transport import build_transport, stream_limits
+from bff.transport import STREAM_RECEIVE_BUFFER, build_transport, stream_limits
 from clients import Downstreams
 from clients.cache import Clock, ResponseCache
 from clients.cache_layer import CacheLayer
@@ -75,15 +75,20 @@ def build_http_client(
     settings: Settings,
     transport: httpx.AsyncBaseTransport | None = None,
     *,
-    limits: httpx.Limits | None = None,
+    streams: bool = False,
 ) -> httpx.AsyncClient:
-    """The shared client (or, with ``limits``, the pictures' client over a pool of its own).
+    """The shared client (or, with ``streams``, the pictures' client over a pool of its own).
     ``trust_env=False``: proxy variables of the host must not silently reroute downstream
     traffic (or a bearer token) somewhere else."""
     return httpx.AsyncClient(
         cookies=_no_cookies(),
         # The pool settings live on the transport: httpx ignores `limits` when given one.
-        transport=transport or build_transport(settings, limits),
+        transport=transport
+        or (
+            build_transport(settings, stream_limits(settings), receive_buffer=STREAM_RECEIVE_BUFFER)
+            if streams
+            else build_transport(settings)
+        ),
         timeout=httpx.Timeout(
             settings.downstream_timeout,
             connect=settings.connect_timeout,
@@ -137,7 +142,7 @@ def create_app(
             build_http_client(settings, transport) as http,
             # Pictures' bulkhead: their own pool, so slow or abandoned streams can never take
             # the connections the screens need.
-            build_http_client(settings, transport, limits=stream_limits(settings)) as media_http,
+            build_http_client(settings, transport, streams=True) as media_http,
         ):
             downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
             media = MediaClient(

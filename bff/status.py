@@ -176,7 +176,7 @@ class StatusRecorder:
         # Rates over the time actually observed: a process up for 5 s has no 60 s of history.
         span = max(1.0, min(float(self.window), uptime))
         seen = self._services
-        names = [*SERVICES, *sorted(set(seen) - set(SERVICES))]
+        names = [*SERVICES, *sorted((set(seen) | set(breakers)) - set(SERVICES))]
         services = []
         for name in names:
             window = seen.get(name)

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Mapping
 
 import anyio
+import anyio.lowlevel
 import httpx
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
@@ -40,6 +41,8 @@ logger = logging.getLogger("bff.streaming")
 PASSED_HEADERS = (
     "content-type",
     "content-length",
+    # The bytes are relayed raw: an encoding the origin chose anyway must travel with them.
+    "content-encoding",
     "etag",
     "last-modified",
     "cache-control",
@@ -115,6 +118,11 @@ class UpstreamResponse(Response):
                 return
             with anyio.move_on_after(self.idle_timeout) as idle:
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # Neither step above need suspend: a server drops sends to a closed socket without
+            # waiting, and the origin's next chunk is often buffered already. Without a
+            # checkpoint the loop would never let the disconnect (or any cancellation) in, and
+            # would read the origin to the end at full speed.
+            await anyio.lowlevel.checkpoint()
             if idle.cancelled_caught:
                 logger.info(
                     "frontend read nothing for %.3gs on %s; stream ended",

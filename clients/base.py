@@ -66,6 +66,9 @@ _UNSAFE_PATH = re.compile(r"[?#\\\s\x00-\x1f\x7f]")
 _HEADER_TOKEN = re.compile(r"[\x21-\x7e]{1,200}")
 
 
+_IDENTITY = {"Accept-Encoding": "identity"}
+
+
 @dataclass(frozen=True, slots=True)
 class Call:
     """One downstream call as the pipeline steps see it; the cache derives its key from it."""
@@ -192,7 +195,17 @@ class DownstreamClient:
         the open response and must close it; the call's record (None outside a request) is
         returned so the caller can report a body that broke off after the headers.
         """
-        call = Call("GET", self._url(path), path, operation, params=params, stream=expect)
+        call = Call(
+            "GET",
+            self._url(path),
+            path,
+            operation,
+            params=params,
+            # Pictures are compressed already: identity keeps Content-Length true end to end
+            # and spares the origin compressing what cannot shrink.
+            headers=_IDENTITY,
+            stream=expect,
+        )
         return await self._observed(call, httpx.Response)
 
     async def _observed(

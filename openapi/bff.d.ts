@@ -194,7 +194,7 @@ export interface paths {
         };
         /**
          * Get Product Image
-         * @description A product's thumbnail (or one of its images), streamed from the media origin.
+         * @description A product's thumbnail (or one of its images), streamed from its media origin.
          */
         get: operations["media_get_product_image"];
         put?: never;
@@ -214,7 +214,7 @@ export interface paths {
         };
         /**
          * Get User Avatar
-         * @description A user's avatar, streamed from the media origin.
+         * @description A user's avatar, streamed from its media origin.
          */
         get: operations["media_get_user_avatar"];
         put?: never;
@@ -234,11 +234,14 @@ export interface paths {
         };
         /**
          * Get Media
-         * @description Any picture of the media origin by its path, e.g. the path of an image URL in a screen.
+         * @description A picture of an allow-listed media origin by its path, e.g. the path of an image URL in
+         *     a screen.
          *
-         *     The path is checked in its raw, still-encoded form: an encoded slash or dot (``%2F``,
-         *     ``%2E``), a dot segment or an absolute URL answers 400 before anything is fetched. The query
-         *     string is passed on (image hosts take sizes there), re-encoded.
+         *     The path is checked segment by segment as sent: an encoded slash or dot (`%2F`, `%2E`), a dot
+         *     segment, a control character or an absolute URL answers 400; a path under no media origin
+         *     answers 404; neither fetches anything. Characters legal in a path (`'`, `&`, `(`, `,`,
+         *     non-ASCII letters) are passed on percent-encoded. Only the query parameters the origin's
+         *     configuration names are passed on (none by default).
          */
         get: operations["media_get_media"];
         put?: never;
@@ -2735,7 +2738,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The picture's bytes, with the origin's content type and length. */
+            /** @description The picture's bytes, with the origin's content type and length. Only `image/*` answers of the origin pass; anything else is a 502. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2743,16 +2746,6 @@ export interface operations {
                 };
                 content: {
                     "image/*": string;
-                };
-            };
-            /** @description The media path could leave the media origin. */
-            400: {
-                headers: {
-                    "X-Request-ID": components["headers"]["X-Request-ID"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The screen's main resource does not exist. */
@@ -2825,7 +2818,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The picture's bytes, with the origin's content type and length. */
+            /** @description The picture's bytes, with the origin's content type and length. Only `image/*` answers of the origin pass; anything else is a 502. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2833,16 +2826,6 @@ export interface operations {
                 };
                 content: {
                     "image/*": string;
-                };
-            };
-            /** @description The media path could leave the media origin. */
-            400: {
-                headers: {
-                    "X-Request-ID": components["headers"]["X-Request-ID"];
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description The screen's main resource does not exist. */
@@ -2908,14 +2891,14 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description Path of the picture on the media origin, as found in an image URL. */
+                /** @description Path of the picture, as found in an image URL of a screen: its first segment names an allow-listed media origin (`product-images`, `icon` by default). */
                 path: string;
             };
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description The picture's bytes, with the origin's content type and length. */
+            /** @description The picture's bytes, with the origin's content type and length. Only `image/*` answers of the origin pass; anything else is a 502. */
             200: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2925,7 +2908,7 @@ export interface operations {
                     "image/*": string;
                 };
             };
-            /** @description The media path could leave the media origin. */
+            /** @description The media path could leave its media origin. */
             400: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2935,7 +2918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description The screen's main resource does not exist. */
+            /** @description No allow-listed media origin serves this path, or the origin has no such picture. */
             404: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];

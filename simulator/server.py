@@ -62,6 +62,11 @@ class BackgroundServer:
 
     `port=0` picks a free port; `.port` and `.url` give the one actually bound. Extra keyword
     arguments go to `uvicorn.Config` (e.g. `lifespan="on"`, `timeout_keep_alive=...`).
+
+    `send_buffer` fixes the kernel send buffer of every accepted connection (they inherit it
+    from the listening socket). Streaming tests use it: left to autotuning, each stream to a
+    client that stops reading parks megabytes in the kernel, which a test of hundreds of such
+    streams in one process pays for in copying, not in anything it measures.
     """
 
     def __init__(
@@ -71,6 +76,7 @@ class BackgroundServer:
         port: int = 0,
         *,
         http: str | None = None,
+        send_buffer: int | None = None,
         **uvicorn_config_kwargs: Any,
     ) -> None:
         options: dict[str, Any] = {
@@ -90,6 +96,13 @@ class BackgroundServer:
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
         self._port: int | None = None
+        self._socket: socket.socket | None = None
+        if send_buffer is not None:
+            listener = socket.socket()
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, send_buffer)
+            listener.bind((host, port))
+            self._socket = listener
 
     @property
     def port(self) -> int:
@@ -106,7 +119,7 @@ class BackgroundServer:
 
     def _run(self) -> None:
         try:
-            self._server.run()
+            self._server.run(sockets=[self._socket] if self._socket is not None else None)
         except BaseException as exc:  # uvicorn reports a failed bind with SystemExit
             self._error = exc
         finally:
