@@ -8,6 +8,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-stamp
 DEV_STAMP     := $(VENV)/.dev-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SIMULATOR_PORT ?= 9100
 # Contract tooling: the TypeScript generator and compiler (npm, in openapi/node_modules) and the
 # Debian chromium that the docs-page test drives. Installed only when missing.
 NODE_STAMP   := openapi/node_modules/.installed-stamp
@@ -51,17 +52,17 @@ $(NODE_STAMP): openapi/package.json
 ## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
 node-tools: $(NODE_STAMP)
 
-## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000)
+## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000; PORT=, SIMULATOR_PORT=)
 run: $(RUNTIME_STAMP)
-	$(BIN)/bff demo --host $(HOST) --port $(PORT)
+	$(BIN)/bff demo --host $(HOST) --port $(PORT) --simulator-port $(SIMULATOR_PORT)
 
 ## serve: the BFF alone, downstream URLs from BFF_* settings
 serve: $(RUNTIME_STAMP)
 	$(BIN)/bff serve --host $(HOST) --port $(PORT)
 
-## simulator: the DummyJSON-compatible simulator alone, on :9100
+## simulator: the DummyJSON-compatible simulator alone, on :9100 (SIMULATOR_PORT=)
 simulator: $(RUNTIME_STAMP)
-	$(BIN)/bff simulator --host $(HOST) --port 9100
+	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
 ## test: lint, type-check, then the whole suite
 test: install system-tools node-tools bench-tools lint typecheck
