@@ -54,7 +54,7 @@ def test_product_image_is_passed_through_byte_for_byte(
 
     assert response.status_code == 200
     assert response.content == direct.content
-    assert response.headers["content-type"] == "image/png"
+    assert response.headers["content-type"] == "image/webp"
     assert response.headers["content-length"] == str(len(direct.content))
     assert "set-cookie" not in response.headers
     assert response.headers["x-request-id"]
