@@ -36,7 +36,7 @@ $(DEV_STAMP): pyproject.toml
 ## install: .venv with the service, the dev tools (pytest, ruff, mypy, ...) and the bench extras
 install: $(DEV_STAMP)
 
-## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing
+## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing; no service left enabled or running
 system-tools:
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
@@ -64,7 +64,7 @@ serve: $(RUNTIME_STAMP)
 simulator: $(RUNTIME_STAMP)
 	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: lint, type-check, then the whole suite
+## test: the tools below when missing (system-tools, node-tools, bench-tools), lint, typecheck, then pytest: the whole suite
 test: install system-tools node-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
@@ -82,7 +82,7 @@ format: install
 typecheck: install
 	$(BIN)/mypy --strict bff clients schemas simulator bench
 
-## unit: tests/unit alone (respx, no sockets)
+## unit: tests/unit alone (respx and in-process apps, no server started)
 unit: install
 	$(BIN)/pytest tests/unit
 

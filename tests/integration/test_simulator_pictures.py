@@ -15,7 +15,8 @@ pytestmark = pytest.mark.integration
 
 def _webp_size(body: bytes) -> tuple[int, int]:
     """Width and height from a lossless WebP's RIFF and VP8L headers."""
-    assert body[:4] == b"RIFF" and body[8:16] == b"WEBPVP8L", body[:16]
+    assert body[:4] == b"RIFF", body[:16]
+    assert body[8:16] == b"WEBPVP8L", body[:16]
     assert struct.unpack("<I", body[4:8])[0] == len(body) - 8, "RIFF size"
     assert struct.unpack("<I", body[16:20])[0] == len(body) - 20, "VP8L chunk size"
     assert body[20] == 0x2F, "VP8L signature"
@@ -24,7 +25,8 @@ def _webp_size(body: bytes) -> tuple[int, int]:
 
 
 def _png_size(body: bytes) -> tuple[int, int]:
-    assert body[:8] == b"\x89PNG\r\n\x1a\n" and body[12:16] == b"IHDR", body[:16]
+    assert body[:8] == b"\x89PNG\r\n\x1a\n", body[:16]
+    assert body[12:16] == b"IHDR", body[:16]
     width, height = struct.unpack(">II", body[16:24])
     return width, height
 
