@@ -64,7 +64,7 @@ serve: $(RUNTIME_STAMP)
 simulator: $(RUNTIME_STAMP)
 	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: the tools below when missing (system-tools, node-tools, bench-tools), lint, typecheck, then pytest: the whole suite
+## test: installs what is missing (system-tools, node-tools, bench-tools), then lint, typecheck and pytest: the whole suite
 test: install system-tools node-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
