@@ -1,38 +1,48 @@
 # Every target bootstraps .venv on first use, so a fresh clone needs only `make run` or `make test`.
+# Two stamps: the service alone (run, serve, simulator) and the service with the dev and bench
+# extras (tests, linters, benchmarks), so `make run` installs no test tool.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+RUNTIME_STAMP := $(VENV)/.runtime-stamp
+DEV_STAMP     := $(VENV)/.dev-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+SIMULATOR_PORT ?= 9100
 # Contract tooling: the TypeScript generator and compiler (npm, in openapi/node_modules) and the
 # Debian chromium that the docs-page test drives. Installed only when missing.
 NODE_STAMP   := openapi/node_modules/.installed-stamp
 CHROMIUM     := /usr/bin/chromium
 OPENAPI_REF  ?= HEAD
-APT          := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+# Debian packages: apt-get as root or through sudo, starting no system service (scripts/apt-install.sh).
+APT_INSTALL  := sh scripts/apt-install.sh
 
 .PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
 	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools
 
-$(STAMP): pyproject.toml
+$(RUNTIME_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+# The dev install holds the runtime one too, so both stamps are fresh after it.
+$(DEV_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
-	@touch $(STAMP)
+	@touch $@ $(RUNTIME_STAMP)
 
-install: $(STAMP)
+## install: .venv with the service, the dev tools (pytest, ruff, mypy, ...) and the bench extras
+install: $(DEV_STAMP)
 
-## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing
+## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing; no service left enabled or running
 system-tools:
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
-	if [ -n "$$missing" ]; then \
-		echo "installing Debian packages:$$missing"; \
-		$(APT) update -qq && $(APT) install -y -qq --no-install-recommends $$missing; \
-	fi
+	if [ -n "$$missing" ]; then $(APT_INSTALL) $$missing; fi
 
 $(NODE_STAMP): openapi/package.json
 	@$(MAKE) --no-print-directory system-tools
@@ -42,36 +52,42 @@ $(NODE_STAMP): openapi/package.json
 ## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
 node-tools: $(NODE_STAMP)
 
-## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000)
-run: install
-	$(BIN)/bff demo --host $(HOST) --port $(PORT)
+## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000; PORT=, SIMULATOR_PORT=)
+run: $(RUNTIME_STAMP)
+	$(BIN)/bff demo --host $(HOST) --port $(PORT) --simulator-port $(SIMULATOR_PORT)
 
 ## serve: the BFF alone, downstream URLs from BFF_* settings
-serve: install
+serve: $(RUNTIME_STAMP)
 	$(BIN)/bff serve --host $(HOST) --port $(PORT)
 
-simulator: install
-	$(BIN)/bff simulator --host $(HOST) --port 9100
+## simulator: the DummyJSON-compatible simulator alone, on :9100 (SIMULATOR_PORT=)
+simulator: $(RUNTIME_STAMP)
+	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: lint, type-check, then the whole suite
+## test: installs what is missing (system-tools, node-tools, bench-tools), then lint, typecheck and pytest: the whole suite
 test: install system-tools node-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
+## lint: ruff check and ruff format --check
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+## format: ruff's fixes and formatting, applied
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## typecheck: mypy --strict on bff, clients, schemas, simulator and bench
 typecheck: install
 	$(BIN)/mypy --strict bff clients schemas simulator bench
 
+## unit: tests/unit alone (respx and in-process apps, no server started)
 unit: install
 	$(BIN)/pytest tests/unit
 
-integration: install
+## integration: tests/integration alone (real loopback sockets; redis-server for the cache tier)
+integration: install system-tools
 	$(BIN)/pytest tests/integration
 
 ## openapi: regenerate the published contract and the TypeScript types generated from it
@@ -83,11 +99,11 @@ openapi: install node-tools
 openapi-check: install
 	$(BIN)/python -m bff.openapi_diff --base-ref $(OPENAPI_REF)
 
-## contract: the contract tests (published spec, types, Schemathesis, downstream contracts)
+## contract: tests/contract (published spec, compatibility, types, Schemathesis, downstream contracts)
 contract: install system-tools node-tools
 	$(BIN)/pytest tests/contract
 
-## e2e: the docs and status pages in headless Chromium
+## e2e: tests/e2e, the browser tests: the docs pages and the status page in headless Chromium
 e2e: install system-tools
 	$(BIN)/pytest tests/e2e
 
@@ -97,17 +113,16 @@ screenshots: install system-tools
 
 ## bench-tools: wrk, the benchmarks' load generator (Debian package), only when missing
 bench-tools:
-	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian package: wrk"; \
-		$(APT) install -y -qq --no-install-recommends wrk 2>/dev/null || \
-		{ $(APT) update -qq && $(APT) install -y -qq --no-install-recommends wrk; }; }
+	@command -v wrk >/dev/null 2>&1 || $(APT_INSTALL) wrk
 
-## bench: the BFF against its baselines on 127.0.0.1, a few minutes; bench/results/latest.{md,json}
+## bench: the BFF against its baselines on 127.0.0.1, a few minutes; bench/results/latest.{md,json,png}
 bench: install bench-tools
 	$(BIN)/python -m bench --profile full
 
-## bench-smoke: the same runner with tiny durations (seconds); bench/results/smoke.{md,json}
+## bench-smoke: the same runner with tiny durations (seconds); bench/results/smoke.{md,json,png}
 bench-smoke: install bench-tools
 	$(BIN)/python -m bench --profile smoke
 
+## clean: remove .venv, the tools' caches and openapi/node_modules (system packages stay)
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules

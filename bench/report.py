@@ -649,11 +649,15 @@ def markdown(results: Results) -> str:
     return "\n".join(out)
 
 
-def write_results(results: Results, output_dir: Path) -> tuple[Path, Path]:
+def write_results(results: Results, output_dir: Path) -> tuple[Path, Path, Path]:
+    """The JSON, the Markdown tables and the summary picture (bench/chart.py), side by side."""
+    from bench.chart import draw
+
     output_dir.mkdir(parents=True, exist_ok=True)
     name = RESULT_NAMES.get(results.profile, results.profile)
     json_path = output_dir / f"{name}.json"
     markdown_path = output_dir / f"{name}.md"
-    json_path.write_text(json.dumps(results.to_json(), indent=2, ensure_ascii=False) + "\n")
+    data = results.to_json()
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
     markdown_path.write_text(markdown(results))
-    return json_path, markdown_path
+    return json_path, markdown_path, draw(data, output_dir / f"{name}.png")

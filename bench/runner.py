@@ -448,6 +448,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise_open_files_limit()
     print(f"bench profile {profile.name}, load generator {generator}", flush=True)
     results = run_benchmarks(profile, args.output_dir, generator)
-    json_path, markdown_path = write_results(results, args.output_dir)
-    print(f"wrote {json_path} and {markdown_path}")
+    json_path, markdown_path, picture_path = write_results(results, args.output_dir)
+    print(f"wrote {json_path}, {markdown_path} and {picture_path}")
     return 0

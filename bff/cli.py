@@ -1,7 +1,9 @@
-"""The ``bff`` command: serve the BFF, run the simulator, run both as a demo, export the contract.
+"""The bff command: serve the BFF, run the simulator, run both as a demo, export the contract.
 
 The simulator is imported inside the commands that start it, so the application itself never
-depends on it: ``bff serve`` in production loads no simulator code at all.
+depends on it: `bff serve` in production loads no simulator code at all. Help texts name every
+default, because `bff --help` is what an operator reads first; README's command-line section is
+checked against this parser (tests/unit/bff/test_readme_cli.py).
 """
 
 from __future__ import annotations
@@ -116,42 +118,129 @@ def _openapi(args: argparse.Namespace) -> int:
     return 0
 
 
+SIMULATOR_HOST = "127.0.0.1"
+SIMULATOR_PORT = 9100
+SIMULATOR_SEED = 42
+
+
+def _setting_default(name: str) -> object:
+    return Settings.model_fields[name].default
+
+
+def _help_formatter(prog: str) -> argparse.HelpFormatter:
+    """Room for the longest option (``--access-log, --no-access-log``) beside its help."""
+    return argparse.HelpFormatter(prog, max_help_position=32)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="bff", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(
+        prog="bff",
+        formatter_class=_help_formatter,
+        description=__doc__.splitlines()[0],
+        epilog="Settings come from BFF_* environment variables (or .env); see README.md.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def server_args(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--host", default=None, help="bind address (default: BFF_HOST)")
-        sub.add_argument("--port", type=int, default=None, help="port (default: BFF_PORT)")
+        sub.add_argument(
+            "--host",
+            default=None,
+            help=f"address to bind (default: BFF_HOST, else {_setting_default('host')})",
+        )
+        sub.add_argument(
+            "--port",
+            type=int,
+            default=None,
+            help=f"port to bind (default: BFF_PORT, else {_setting_default('port')})",
+        )
         sub.add_argument(
             "--access-log",
             action=argparse.BooleanOptionalAction,
             default=True,
-            help="one JSON line per request (answers >= 500 are logged either way)",
+            help="one JSON line per request; --no-access-log keeps only answers >= 500 "
+            "(default: on)",
         )
 
-    serve = commands.add_parser("serve", help="serve the BFF; downstreams from BFF_* settings")
+    serve = commands.add_parser(
+        "serve",
+        formatter_class=_help_formatter,
+        help="serve the BFF; downstreams from BFF_* settings",
+        description="Serve the BFF with uvicorn; downstream URLs and everything else come from "
+        "BFF_* settings.",
+    )
     server_args(serve)
     serve.add_argument(
-        "--workers", type=int, default=None, help="worker processes (default: BFF_WORKERS, 1)"
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"worker processes, each with its own pool and cache (default: BFF_WORKERS, else "
+        f"{_setting_default('workers')})",
     )
     serve.set_defaults(func=_serve)
 
-    sim = commands.add_parser("simulator", help="serve the DummyJSON-compatible simulator")
-    sim.add_argument("--host", default="127.0.0.1")
-    sim.add_argument("--port", type=int, default=9100)
-    sim.add_argument("--delay-ms", type=int, default=0, help="fixed latency on every route")
-    sim.add_argument("--seed", type=int, default=42, help="seed of the synthetic data")
+    sim = commands.add_parser(
+        "simulator",
+        formatter_class=_help_formatter,
+        help="serve the DummyJSON-compatible simulator",
+        description="Serve the DummyJSON-compatible simulator (fault injection at /__sim/faults).",
+    )
+    sim.add_argument(
+        "--host", default=SIMULATOR_HOST, help=f"address to bind (default: {SIMULATOR_HOST})"
+    )
+    sim.add_argument(
+        "--port", type=int, default=SIMULATOR_PORT, help=f"port to bind (default: {SIMULATOR_PORT})"
+    )
+    sim.add_argument(
+        "--delay-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="fixed latency added to every data route (default: 0)",
+    )
+    sim.add_argument(
+        "--seed",
+        type=int,
+        default=SIMULATOR_SEED,
+        help=f"seed of the synthetic data (default: {SIMULATOR_SEED})",
+    )
     sim.set_defaults(func=_simulator)
 
-    demo = commands.add_parser("demo", help="the simulator and the BFF in one process")
+    demo = commands.add_parser(
+        "demo",
+        formatter_class=_help_formatter,
+        help="the simulator and the BFF in one process (make run)",
+        description="Start the simulator on loopback and the BFF in front of it, in one process.",
+    )
     server_args(demo)
-    demo.add_argument("--simulator-port", type=int, default=9100)
-    demo.add_argument("--delay-ms", type=int, default=0, help="simulator latency per call")
+    demo.add_argument(
+        "--simulator-port",
+        type=int,
+        default=SIMULATOR_PORT,
+        metavar="PORT",
+        help=f"port of the simulator, on 127.0.0.1 (default: {SIMULATOR_PORT})",
+    )
+    demo.add_argument(
+        "--delay-ms",
+        type=int,
+        default=0,
+        metavar="MS",
+        help="the simulator's latency per call (default: 0)",
+    )
     demo.set_defaults(func=_demo)
 
-    spec = commands.add_parser("openapi", help="write the OpenAPI contract")
-    spec.add_argument("--output", default=str(DEFAULT_OPENAPI_PATH), help="file, or - for stdout")
+    spec = commands.add_parser(
+        "openapi",
+        formatter_class=_help_formatter,
+        help="write the OpenAPI contract",
+        description="Write the app's OpenAPI document in its committed form.",
+    )
+    spec.add_argument(
+        "--output",
+        default=str(DEFAULT_OPENAPI_PATH),
+        metavar="FILE",
+        help=f"file to write, or - for stdout (default: {DEFAULT_OPENAPI_PATH})",
+    )
     spec.set_defaults(func=_openapi)
     return parser
 

@@ -319,8 +319,8 @@ class Settings(BaseSettings):
         ge=0,
         le=300,
         description="After SIGTERM, seconds `/readyz` answers 503 while the server still takes "
-        "new requests, so load balancers stop routing here before the listener closes (5 on "
-        "Kubernetes; 0 stops at once).",
+        "new requests, so load balancers stop routing here before the listener closes (10 on "
+        "Kubernetes, as deploy/configmap.yaml sets it; 0 stops at once).",
     )
     shutdown_grace_seconds: int = Field(
         15,

@@ -1,8 +1,9 @@
 """A smoke run of ``make bench``: the whole runner, tiny durations, checked for shape, not speed.
 
 The full benchmark never decides whether the suite passes; this only proves it still runs end to
-end (servers, load generator, /proc CPU, targets, JSON and Markdown) and that nothing it drove
-answered with an error. wrk must be installed (``make test`` installs it, as ``make bench`` does).
+end (servers, load generator, /proc CPU, targets, JSON, Markdown and the picture) and that
+nothing it drove answered with an error. wrk must be installed (``make test`` installs it, as
+``make bench`` does).
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def test_a_smoke_run_with_wrk_writes_complete_results(tmp_path: Path) -> None:
     assert "| variant | req/s | p50 ms |" in markdown
     assert "## The cache" in markdown
     assert "## Targets" in markdown
+    picture = (tmp_path / "smoke.png").read_bytes()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n"), "the summary picture beside the tables"
 
 
 def test_the_python_load_generator_stands_in_for_wrk(tmp_path: Path) -> None:
