@@ -121,7 +121,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``transport`` replaces the network for tests (``httpx.MockTransport``,
     a respx router) without patching; note that httpx then ignores the pool limits. ``clock``
-    replaces the cache's monotonic clock, so tests can step past a TTL instead of sleeping.
+    replaces the monotonic clock of the cache and of the rate-limit cool-downs, so tests can step
+    past a TTL or a rate-limit window instead of sleeping.
     ``tracer_provider`` turns tracing on (``bff/tracing.py``); without one nothing is traced."""
     settings = settings or Settings()
 
@@ -129,7 +130,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
         cache = build_cache(settings, clock)
         async with build_http_client(settings, transport) as http:
-            downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
+            downstreams = Downstreams.build(
+                http, settings.service_policies(), cache=cache, clock=clock
+            )
             admission = Admission(settings.max_concurrent_screens)
             app.state.admission = admission
             # Also on app.state, read-only, for tests and diagnostics that inspect the pool, the

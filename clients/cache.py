@@ -68,13 +68,6 @@ class CachePolicy:
         return self.ttl + max(self.stale_while_revalidate, self.stale_if_error)
 
 
-# Failures for which an old answer is better than none: the downstream is sick or slow. A 404,
-# a 400 or a 401 is the downstream's real answer and is never papered over with a stale copy.
-_STALE_IF_ERROR_CODES = frozenset(
-    {"unavailable", "timeout", "circuit_open", "rate_limited", "bad_response"}
-)
-
-
 @dataclass(frozen=True, slots=True)
 class Entry(Generic[T]):
     value: T
@@ -268,7 +261,9 @@ class ResponseCache:
                 key, lambda: self._load(key, policy, load, store), expired=expired
             )
         except DownstreamError as exc:
-            if entry is not None and exc.code in _STALE_IF_ERROR_CODES:
+            # Only for failures an old answer is better than (`DownstreamError.stale_ok`: the
+            # downstream is sick, slow or busy); a 404, 400 or 401 is its real answer.
+            if entry is not None and exc.stale_ok:
                 age = self.clock() - entry.stored_at
                 if age <= policy.ttl + policy.stale_if_error:
                     self.counters.stale_errors += 1

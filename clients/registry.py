@@ -6,7 +6,7 @@ resilience state (circuit breaker, retry budget), so one `Downstreams` is one se
 two apps in one process (tests) never share them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -15,6 +15,7 @@ from clients.auth import AuthClient
 from clients.breaker import CircuitBreaker
 from clients.cache_layer import CacheLayer
 from clients.carts import CartsClient
+from clients.cooldown import Cooldown
 from clients.policies import ServicePolicy
 from clients.posts import PostsClient
 from clients.products import ProductsClient
@@ -45,24 +46,31 @@ class Downstreams:
         policies: Mapping[str, ServicePolicy],
         *,
         cache: CacheLayer | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> "Downstreams":
         """One client per service, all over `http` (and `cache`, when given); a missing policy
-        fails here, at startup."""
+        fails here, at startup. `clock` replaces the monotonic clock of the rate-limit
+        cool-downs (tests step through a window instead of sleeping)."""
         missing = [name for name in SERVICES if name not in policies]
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
         return cls(
-            users=UsersClient(http, policies["users"], cache=cache),
-            products=ProductsClient(http, policies["products"], cache=cache),
-            carts=CartsClient(http, policies["carts"], cache=cache),
-            posts=PostsClient(http, policies["posts"], cache=cache),
-            todos=TodosClient(http, policies["todos"], cache=cache),
-            quotes=QuotesClient(http, policies["quotes"], cache=cache),
-            recipes=RecipesClient(http, policies["recipes"], cache=cache),
-            auth=AuthClient(http, policies["auth"], cache=cache),
+            users=UsersClient(http, policies["users"], cache=cache, clock=clock),
+            products=ProductsClient(http, policies["products"], cache=cache, clock=clock),
+            carts=CartsClient(http, policies["carts"], cache=cache, clock=clock),
+            posts=PostsClient(http, policies["posts"], cache=cache, clock=clock),
+            todos=TodosClient(http, policies["todos"], cache=cache, clock=clock),
+            quotes=QuotesClient(http, policies["quotes"], cache=cache, clock=clock),
+            recipes=RecipesClient(http, policies["recipes"], cache=cache, clock=clock),
+            auth=AuthClient(http, policies["auth"], cache=cache, clock=clock),
         )
 
     @property
     def breakers(self) -> Mapping[str, CircuitBreaker]:
         """Each service's circuit breaker, read-only (for metrics, health and tests)."""
         return {name: getattr(self, name).downstream.breaker for name in SERVICES}
+
+    @property
+    def cooldowns(self) -> Mapping[str, Cooldown]:
+        """Each service's rate-limit cool-down, read-only (for metrics, status and tests)."""
+        return {name: getattr(self, name).downstream.cooldown for name in SERVICES}

@@ -510,13 +510,28 @@ def expired_token(kind: sim_jwt.TokenType) -> str:
     return sim_jwt.encode(claims, kind=kind, expires_in_mins=1, now=time.time() - 3600)
 
 
+def forged_token(how: str) -> str:
+    """A token for user 1 that fails in one of the ways a forger's would."""
+    token = sim_jwt.encode({"id": 1, "username": "emilys"})
+    head, body, signature = token.split(".")
+    if how == "signature":
+        return f"{head}.{body}.{signature[::-1]}"
+    if how == "unsigned":
+        return f"{head}.{body}."
+    return sim_jwt.encode({"id": 1, "username": "nobody-by-this-name"})
+
+
 @pytest.mark.parametrize(
     ("headers", "status", "message"),
     [
         ({}, 401, "Access Token is required"),
-        ({"Authorization": "Bearer not.a.jwt"}, 401, "Invalid/Expired Token!"),
         ({"Authorization": "Bearer garbage"}, 401, "Invalid/Expired Token!"),
-        ({"Authorization": f"Bearer {expired_token('access')}"}, 401, "Invalid/Expired Token!"),
+        ({"Authorization": f"Bearer {expired_token('access')}"}, 401, "Token Expired!"),
+        # Forged or garbled JWTs: the real service answers 500 with its JWT library's message.
+        ({"Authorization": "Bearer not.a.jwt"}, 500, "invalid token"),
+        ({"Authorization": f"Bearer {forged_token('signature')}"}, 500, "invalid signature"),
+        ({"Authorization": f"Bearer {forged_token('unsigned')}"}, 500, "jwt signature is required"),
+        ({"Authorization": f"Bearer {forged_token('unknown-user')}"}, 400, "Invalid access token"),
     ],
 )
 def test_me_errors(
@@ -532,7 +547,9 @@ def test_tokens_are_not_interchangeable(client: httpx.Client) -> None:
     as_access = client.get(
         "/auth/me", headers={"Authorization": f"Bearer {session['refreshToken']}"}
     )
-    assert as_access.status_code == 401
+    # Signed with the refresh secret: to the access check it is a forged token.
+    assert as_access.status_code == 500
+    assert as_access.json() == {"message": "invalid signature"}
     as_refresh = client.post("/auth/refresh", json={"refreshToken": session["accessToken"]})
     assert as_refresh.status_code == 403
 
