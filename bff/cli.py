@@ -58,7 +58,10 @@ def _simulator(args: argparse.Namespace) -> int:
     print(
         f"simulator: http://{args.host}:{args.port}  (faults: /__sim/faults, stats: /__sim/stats)"
     )
-    serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed)
+    from simulator.ratelimit import RateLimit
+
+    limit = RateLimit(args.rate_limit, args.rate_window) if args.rate_limit else None
+    serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed, rate_limit=limit)
     return 0
 
 
@@ -134,6 +137,15 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--port", type=int, default=9100)
     sim.add_argument("--delay-ms", type=int, default=0, help="fixed latency on every route")
     sim.add_argument("--seed", type=int, default=42, help="seed of the synthetic data")
+    sim.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        help="requests per window and client, as the real service limits (100); off by default",
+    )
+    sim.add_argument(
+        "--rate-window", type=float, default=10.0, help="the rate limit's window, in seconds"
+    )
     sim.set_defaults(func=_simulator)
 
     demo = commands.add_parser("demo", help="the simulator and the BFF in one process")

@@ -122,7 +122,14 @@ class Simulator:
 
     def clear(self) -> None:
         self.control.delete("/__sim/faults").raise_for_status()
+        self.control.delete("/__sim/rate-limit").raise_for_status()
         self.control.delete("/__sim/stats").raise_for_status()
+
+    def rate_limit(self, limit: int, window_s: float) -> None:
+        response = self.control.put(
+            "/__sim/rate-limit", json={"limit": limit, "window_s": window_s}
+        )
+        response.raise_for_status()
 
     def stats(self) -> dict[str, Any]:
         response = self.control.get("/__sim/stats")

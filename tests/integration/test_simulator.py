@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from support import ManualClock
 
 from simulator import BackgroundServer, create_simulator_app
 from simulator import jwt as sim_jwt
+from simulator.ratelimit import RateLimit
 
 pytestmark = pytest.mark.integration
 
@@ -740,3 +742,46 @@ def test_fixed_delay_applies_to_data_routes() -> None:
         assert client.get("/quotes/1").status_code == 200
         assert time.perf_counter() - started >= 0.15
         assert client.get("/__sim/health").status_code == 200
+
+
+# --- rate limit ----------------------------------------------------------------------------------
+
+
+def test_rate_limit_mode_behaves_like_express_rate_limit() -> None:
+    clock = ManualClock()
+    app = create_simulator_app(rate_limit=RateLimit(limit=3, window_s=10), clock=clock)
+    with BackgroundServer(app) as server, httpx.Client(base_url=server.url) as http:
+        answers = [http.get("/products/1") for _ in range(4)]
+
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        assert {a.headers["x-ratelimit-limit"] for a in answers} == {"3"}
+        reset = int(answers[0].headers["x-ratelimit-reset"])
+        assert time.time() < reset <= time.time() + 11
+        limited = answers[-1]
+        assert limited.headers["retry-after"] == "10"
+        assert limited.json() == {"message": "request limit exceeded, please wait a few seconds"}
+        assert http.get("/__sim/stats").json()["rateLimited"] == 1
+        assert http.get("/__sim/health").status_code == 200, "the control plane is never limited"
+
+        clock.advance(10)
+
+        fresh = http.get("/products/1")
+        assert fresh.status_code == 200
+        assert fresh.headers["x-ratelimit-remaining"] == "2"
+
+
+def test_rate_limit_is_switched_by_the_control_api(client: httpx.Client) -> None:
+    assert client.get("/__sim/rate-limit").json() is None
+    assert "x-ratelimit-limit" not in client.get("/products/1").headers
+
+    put = client.put("/__sim/rate-limit", json={"limit": 100, "window_s": 10})
+    assert put.json() == {"limit": 100, "window_s": 10.0}
+    try:
+        assert client.get("/products/1").headers["x-ratelimit-limit"] == "100"
+        bad = client.put("/__sim/rate-limit", json={"limit": 0})
+        assert bad.status_code == 400
+        assert "limit" in bad.json()["message"]
+    finally:
+        client.delete("/__sim/rate-limit").raise_for_status()
+    assert "x-ratelimit-limit" not in client.get("/products/1").headers
