@@ -172,6 +172,7 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         request_timeout=settings.request_timeout,
+        min_request_timeout=settings.min_request_timeout,
         observers=(metrics.observe, status.observe, log_request),
     )
     install_error_handlers(app)

@@ -246,6 +246,7 @@ class DownstreamClient:
         except DownstreamError as exc:
             entry.outcome = exc.code
             entry.status = exc.status
+            entry.callers_fault = exc.callers_fault
             self._log_failure(call.method, path, exc)
             raise
         finally:
@@ -321,7 +322,7 @@ class DownstreamClient:
     def _cooled(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
         """Rate-limit cool-down: raise `CoolingDown` without calling while the service's window
         lasts (a 429 or `X-RateLimit-Remaining: 0` started it; see `cooldown.py`)."""
-        self.cooldown.check()
+        self.cooldown.check(self.service)
         return self._with_retries(call, model)
 
     async def _with_retries(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
@@ -346,6 +347,7 @@ class DownstreamClient:
             budget=self.budget,
             breaker=self.breaker,
             cooldown=self.cooldown,
+            service=self.service,
             sleep=self._sleep,
             rand=self._rand,
         )
@@ -522,9 +524,10 @@ class ServiceClient:
         *,
         cache: CacheLayer | None = None,
         clock: Callable[[], float] | None = None,
+        cooldown: Cooldown | None = None,
     ) -> None:
         self._downstream = DownstreamClient(
-            http, service=self.service, policy=policy, cache=cache, clock=clock
+            http, service=self.service, policy=policy, cache=cache, clock=clock, cooldown=cooldown
         )
 
     @property

@@ -18,6 +18,9 @@ What it promises, and how:
   waiter stops waiting when *its* deadline passes. So a frontend asking for a 0.3 s answer cannot
   make others who joined its call time out with it, and a waiter never outlives its deadline
   because it joined a longer call; the call goes on and fills the cache for the next request.
+* **A shared call stays bounded.** It still counts against the admission slot of the request that
+  started it (``clients.context.owned_work_var``), so callers that give up at once cannot leave
+  an unbounded number of calls running behind them and fill the connection pool.
 
 cachetools' decorators do not work on coroutines (they would cache the coroutine object), so this
 module keeps the async logic itself and uses ``TTLCache`` only as the bounded, expiring store.
@@ -35,6 +38,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from cachetools import TTLCache
 
+from clients.context import owned_work_var
 from clients.deadline import deadline_var, remaining
 from clients.errors import DownstreamError
 
@@ -146,6 +150,10 @@ class SingleFlight:
 
         task = asyncio.ensure_future(run())
         self._calls[key] = task
+        owned = owned_work_var.get()
+        if owned is not None:
+            # It counts against its starter's admission slot until it ends (see owned_work_var).
+            owned.append(task)
         task.add_done_callback(lambda done: self._finished(key, done))
         return task
 

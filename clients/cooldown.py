@@ -1,29 +1,30 @@
-"""The rate-limit cool-down of one downstream service: once it says "slow down", stop calling.
+"""The rate-limit cool-down of a downstream origin: once it says "slow down", stop calling it.
 
 A rate-limited API (DummyJSON: express-rate-limit, 100 requests per 10 s per client) answers 429
 with `Retry-After` past its limit, and announces the limit on every answer with
 `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset`. Every call sent before the
 window ends is refused anyway and, worse, counted against the *next* window. So the first 429, or
-an answer saying `X-RateLimit-Remaining: 0`, starts a cool-down for the whole service until the
-window ends; meanwhile no call is sent: the pipeline raises `CoolingDown` at once (a stale cached
-copy stands in where there is one, else the frontend gets 503 with the time left as
-`Retry-After`, so it counts down). The same idea as Envoy's and gRPC's handling of
-`Retry-After`/`grpc-retry-pushback-ms`, applied to every caller of the service rather than to one
-call's retry.
+an answer saying `X-RateLimit-Remaining: 0`, starts a cool-down for the whole origin until the
+window ends (a rate limit counts a client's requests to a host, whichever API they are for: all of
+DummyJSON's share one budget, so the services of one origin share one cool-down); meanwhile no call
+is sent: the pipeline raises `CoolingDown` at once (a stale cached copy stands in where there is
+one, else the frontend gets 503 with the time left as `Retry-After`, so it counts down). The same
+idea as Envoy's and gRPC's handling of `Retry-After`/`grpc-retry-pushback-ms`, applied to every
+caller of the service rather than to one call's retry.
 
 How long: `Retry-After` of a 429 (seconds or an HTTP date); else `X-RateLimit-Reset`, which
-express-rate-limit sends as epoch seconds (compared with the answer's own `Date` header when it
-has one, so a skewed clock on either side does not matter) and the IETF draft's `RateLimit-Reset`
-as seconds left (values below 10^9 are read that way). A 429 that says neither starts no
-cool-down: not knowing the window, the retry step's backoff and budget handle it. Never longer
-than `CooldownPolicy.max_seconds`, so a broken header cannot silence a service for a day.
+express-rate-limit sends as epoch seconds (compared with the answer's own `Date` header when it has
+one, so a skewed clock on either side does not matter) and the IETF draft's `RateLimit-Reset` as
+seconds left (values below 10^9 are read that way). A 429 that says neither starts no cool-down:
+not knowing the window, the retry step's backoff and budget handle it. Never longer than
+`CooldownPolicy.max_seconds`, so a broken header cannot silence a service for a day.
 
-A step of the pipeline between the breaker and the retries (`clients/base.py`); the retry step
-also gives up rather than wait past a cool-down, and each retry attempt checks it again.
+A step of the pipeline between the breaker and the retries (`clients/base.py`); the retry step also
+gives up rather than wait past a cool-down, and each retry attempt checks it again.
 
-One instance per service, owned by that service's client. The clock is injectable (the app's
-`create_app(clock=...)`), so tests step through windows without sleeping. No lock: every method
-runs to completion on the event loop.
+One instance per origin, shared by the clients of its services (`Downstreams.build`). The clock is
+injectable (the app's `create_app(clock=...)`), so tests step through windows without sleeping. No
+lock: every method runs to completion on the event loop.
 """
 
 import contextlib
@@ -46,17 +47,18 @@ _EPOCH_THRESHOLD = 1e9
 
 
 class Cooldown:
-    __slots__ = ("_clock", "_policy", "_until", "_wall", "refused", "service", "started")
+    __slots__ = ("_clock", "_policy", "_until", "_wall", "name", "refused", "started")
 
     def __init__(
         self,
-        service: str,
+        name: str,
         policy: CooldownPolicy,
         *,
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
     ) -> None:
-        self.service = service
+        self.name = name
+        """The origin (or service) it guards, for logs."""
         self._policy = policy
         self._clock = clock
         self._wall = wall
@@ -83,7 +85,7 @@ class Cooldown:
         """When the current cool-down ends, on the injected clock (0: none)."""
         return self._until
 
-    def check(self, *, waited_out: float = 0.0) -> None:
+    def check(self, service: str, *, waited_out: float = 0.0) -> None:
         """Raise `CoolingDown` while a cool-down runs; the hot path is one comparison.
 
         `waited_out` is the end of a cool-down the caller already waited out (a retry that slept
@@ -100,8 +102,8 @@ class Cooldown:
             return
         self.refused += 1
         raise CoolingDown(
-            self.service,
-            f"{self.service} is rate limiting us; not called for another {left:.3g}s",
+            service,
+            f"{self.name} is rate limiting us; not called for another {left:.3g}s",
             status=None,
             retry_after=left,
             attempts=0,
@@ -134,7 +136,7 @@ class Cooldown:
         if not self.active:
             self.started += 1
             logger.warning(
-                "%s is rate limiting: no calls for %.3gs (cool-down)", self.service, seconds
+                "%s is rate limiting: no calls for %.3gs (cool-down)", self.name, seconds
             )
         self._until = until
 

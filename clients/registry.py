@@ -8,6 +8,7 @@ two apps in one process (tests) never share them.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,6 +27,27 @@ from clients.users import UsersClient
 
 SERVICES = ("users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth")
 """Every downstream service name; settings must give each one a policy."""
+
+
+def shared_cooldowns(
+    policies: Mapping[str, ServicePolicy], clock: Callable[[], float] | None = None
+) -> dict[str, Cooldown]:
+    """One rate-limit cool-down per origin, by service name: a rate limit counts a client's
+    requests to a host, so the services behind one origin (all of DummyJSON's) share it."""
+    by_origin: dict[str, Cooldown] = {}
+    cooldowns = {}
+    for name, policy in policies.items():
+        parts = urlsplit(policy.base_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cooldown = by_origin.get(origin)
+        if cooldown is None:
+            cooldown = by_origin[origin] = (
+                Cooldown(origin, policy.cooldown)
+                if clock is None
+                else Cooldown(origin, policy.cooldown, clock=clock)
+            )
+        cooldowns[name] = cooldown
+    return cooldowns
 
 
 @dataclass(frozen=True)
@@ -54,15 +76,18 @@ class Downstreams:
         missing = [name for name in SERVICES if name not in policies]
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
+        cool = shared_cooldowns(policies, clock)
         return cls(
-            users=UsersClient(http, policies["users"], cache=cache, clock=clock),
-            products=ProductsClient(http, policies["products"], cache=cache, clock=clock),
-            carts=CartsClient(http, policies["carts"], cache=cache, clock=clock),
-            posts=PostsClient(http, policies["posts"], cache=cache, clock=clock),
-            todos=TodosClient(http, policies["todos"], cache=cache, clock=clock),
-            quotes=QuotesClient(http, policies["quotes"], cache=cache, clock=clock),
-            recipes=RecipesClient(http, policies["recipes"], cache=cache, clock=clock),
-            auth=AuthClient(http, policies["auth"], cache=cache, clock=clock),
+            users=UsersClient(http, policies["users"], cache=cache, cooldown=cool["users"]),
+            products=ProductsClient(
+                http, policies["products"], cache=cache, cooldown=cool["products"]
+            ),
+            carts=CartsClient(http, policies["carts"], cache=cache, cooldown=cool["carts"]),
+            posts=PostsClient(http, policies["posts"], cache=cache, cooldown=cool["posts"]),
+            todos=TodosClient(http, policies["todos"], cache=cache, cooldown=cool["todos"]),
+            quotes=QuotesClient(http, policies["quotes"], cache=cache, cooldown=cool["quotes"]),
+            recipes=RecipesClient(http, policies["recipes"], cache=cache, cooldown=cool["recipes"]),
+            auth=AuthClient(http, policies["auth"], cache=cache, cooldown=cool["auth"]),
         )
 
     @property

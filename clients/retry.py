@@ -146,6 +146,7 @@ async def retry_call(
     sleep: Sleep,
     rand: Callable[[], float] = random.random,
     cooldown: Cooldown | None = None,
+    service: str = "",
 ) -> T:
     """Retry a call whose first attempt failed with `first`; returns or raises like `attempt`.
 
@@ -171,7 +172,7 @@ async def retry_call(
                 try:
                     if cooldown is not None:
                         # Another call may have started (or extended) a cool-down meanwhile.
-                        cooldown.check(waited_out=give_up.waited_out)
+                        cooldown.check(service, waited_out=give_up.waited_out)
                     result = await attempt()
                 except DownstreamError as exc:
                     made += exc.attempts

@@ -19,7 +19,7 @@ from bff.settings import Settings
 from clients import SERVICES, Downstreams
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
-from clients.cooldown import Cooldown
+from clients.registry import shared_cooldowns
 
 SENSITIVE_KEYS = frozenset(
     {"password", "bank", "ssn", "ein", "crypto", "ip", "macAddress", "userAgent"}
@@ -94,11 +94,13 @@ def reset_resilience(downstreams: Downstreams) -> None:
     """Fresh breakers, retry budgets and rate-limit cool-downs for every service of a running app
     (between tests that share one app). Plain attribute swaps: the event loop's thread only reads
     them per call."""
+    policies = {name: getattr(downstreams, name).downstream.policy for name in SERVICES}
+    cooldowns = shared_cooldowns(policies)
     for name in SERVICES:
         client = getattr(downstreams, name).downstream
         client.breaker = CircuitBreaker(name, client.policy.breaker)
         client.budget = RetryBudget(client.policy.budget)
-        client.cooldown = Cooldown(name, client.policy.cooldown)
+        client.cooldown = cooldowns[name]
 
 
 def settings_for(downstream_url: str, **overrides: Any) -> Settings:
