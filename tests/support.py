@@ -178,7 +178,8 @@ def pool_in_use(http: httpx.AsyncClient) -> int:
         return len(connector._acquired) + waiting
     pool = transport._pool
     busy = sum(1 for conn in pool.connections if not conn.is_idle() and not conn.is_closed())
-    return busy + len(pool._requests)
+    # `_requests` holds active requests too: only the queued ones are waiting for a connection.
+    return busy + sum(1 for request in pool._requests if request.is_queued())
 
 
 def wait_until(condition: Callable[[], bool], *, within: float = 5.0) -> bool:
