@@ -1787,7 +1787,7 @@ export interface components {
     parameters: {
         /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
         RequestId: string;
-        /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+        /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
         RequestTimeout: number;
     };
     requestBodies: never;
@@ -1809,7 +1809,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -1879,7 +1879,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1889,7 +1889,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1918,7 +1918,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -1988,7 +1988,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1998,7 +1998,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2027,7 +2027,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2097,7 +2097,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2107,7 +2107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2136,7 +2136,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2206,7 +2206,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2216,7 +2216,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2245,7 +2245,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2302,7 +2302,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2312,7 +2312,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2346,7 +2346,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2403,7 +2403,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2413,7 +2413,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2442,7 +2442,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2468,7 +2468,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2489,7 +2489,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2499,7 +2499,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2528,7 +2528,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2554,7 +2554,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairResponse"];
                 };
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2575,7 +2575,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2585,7 +2585,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2614,7 +2614,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2661,7 +2661,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2682,7 +2682,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2692,7 +2692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2724,7 +2724,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2775,7 +2775,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2785,7 +2785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2814,7 +2814,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2865,7 +2865,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2875,7 +2875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2904,7 +2904,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2955,7 +2955,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2965,7 +2965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2994,7 +2994,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -3032,7 +3032,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3042,7 +3042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3071,7 +3071,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
