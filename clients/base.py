@@ -7,8 +7,8 @@ others:
 1. `_cached`        - cache lookup (GET calls with a cache policy; `cache_layer.py`), where
                       concurrent identical misses also share one call (single-flight)
 2. `_guarded`       - circuit breaker per service (`breaker.py`): refuse at once while open
-3. `_cooled`        - rate-limit cool-down per service (`cooldown.py`): no call while the
-                      service's rate-limit window lasts
+3. `_cooled`        - rate-limit cool-down per origin (`cooldown.py`): no call while the
+                      origin's rate-limit window lasts
 4. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
 5. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
                       hedged (`hedging.py`) when the service's policy asks for it
@@ -100,10 +100,10 @@ class DownstreamClient:
     """Calls one downstream service through the shared pooled `httpx.AsyncClient`.
 
     It never owns the AsyncClient (the app's lifespan does), so many of these can share one pool.
-    It does own its service's resilience state (circuit breaker, rate-limit cool-down, retry
-    budget, recent latencies),
+    It does own its service's resilience state (circuit breaker, retry budget, recent latencies),
     because there is exactly one of these per service in a `Downstreams`; the `cache` is the
-    app's, shared by all services. `breaker`, `budget`, `cooldown`, `clock`, `sleep` and `rand`
+    app's, shared by all services, and the rate-limit `cooldown` its origin's, shared by the
+    services behind it. `breaker`, `budget`, `cooldown`, `clock`, `sleep` and `rand`
     can be injected so tests control time and chance.
     """
 
@@ -320,7 +320,7 @@ class DownstreamClient:
             self.breaker.release()
 
     def _cooled(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
-        """Rate-limit cool-down: raise `CoolingDown` without calling while the service's window
+        """Rate-limit cool-down: raise `CoolingDown` without calling while the origin's window
         lasts (a 429 or `X-RateLimit-Remaining: 0` started it; see `cooldown.py`)."""
         self.cooldown.check(self.service)
         return self._with_retries(call, model)

@@ -717,9 +717,15 @@ def test_stats_per_path_and_route(client: httpx.Client) -> None:
         "total": 5,
         "paths": {"/users/1": 2, "/users/2": 1, "/products/1": 1, "/http/404": 1},
         "routes": {"/users/{id}": 3, "/products/{id}": 1, "/http/{code}": 1},
+        "rateLimited": 0,
     }
     assert client.delete("/__sim/stats").status_code == 204
-    assert client.get("/__sim/stats").json() == {"total": 0, "paths": {}, "routes": {}}
+    assert client.get("/__sim/stats").json() == {
+        "total": 0,
+        "paths": {},
+        "routes": {},
+        "rateLimited": 0,
+    }
 
 
 # --- instances and the background server ----------------------------------------------------------
