@@ -111,3 +111,28 @@ def test_no_call_goes_out_during_a_cool_down(
         if end == next_end:  # the same cool-down: the Retry-After counts down
             assert next_retry_after <= retry_after
     assert len({retry_after for _, retry_after in countdown}) > 1, "it counts down"
+
+
+def test_a_cool_down_shows_in_metrics_and_status(start_bff: Any, sim: Any) -> None:
+    bff = start_bff()
+    sim.faults({"path": "/users/1", "mode": "status", "status": 429, "retry_after": 30})
+
+    first = bff.get("/v1/users/1/profile")
+    second = bff.get("/v1/users/2/profile")
+
+    assert first.status_code == 503
+    assert second.status_code == 503, "users 2 is not called: the origin is cooling down"
+    assert second.json()["type"] == "urn:bff:problem:rate-limited"
+    assert 1 <= int(second.headers["retry-after"]) <= 30
+    assert sim.path_count("/users/2") == 0
+    metrics = bff.get("/metrics").text
+    assert 'bff_downstream_cooldowns_total{service="users"} 1.0' in metrics
+    assert 'bff_downstream_cooldown_refusals_total{service="carts"}' in metrics
+    (line,) = [
+        line
+        for line in metrics.splitlines()
+        if line.startswith('bff_downstream_cooldown_seconds{service="users"}')
+    ]
+    assert 20 < float(line.split()[-1]) <= 30
+    users = next(s for s in bff.get("/status.json").json()["services"] if s["service"] == "users")
+    assert 20 < users["coolDownSeconds"] <= 30
