@@ -131,7 +131,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app. ``transport`` replaces the network for tests (``httpx.MockTransport``,
     a respx router) without patching; note that httpx then ignores the pool limits. ``clock``
-    replaces the cache's monotonic clock, so tests can step past a TTL instead of sleeping.
+    replaces the monotonic clock of the cache and of the rate-limit cool-downs, so tests can step
+    past a TTL or a rate-limit window instead of sleeping.
     ``tracer_provider`` turns tracing on (``bff/tracing.py``); without one nothing is traced."""
     settings = settings or Settings()
 
@@ -144,7 +145,9 @@ def create_app(
             # the connections the screens need.
             build_http_client(settings, transport, streams=True) as media_http,
         ):
-            downstreams = Downstreams.build(http, settings.service_policies(), cache=cache)
+            downstreams = Downstreams.build(
+                http, settings.service_policies(), cache=cache, clock=clock
+            )
             media = MediaClient(
                 media_http, settings.media(), max_streams=settings.max_concurrent_streams
             )
@@ -190,6 +193,7 @@ def create_app(
     app.add_middleware(
         RequestContextMiddleware,
         request_timeout=settings.request_timeout,
+        min_request_timeout=settings.min_request_timeout,
         observers=(metrics.observe, status.observe, log_request),
     )
     install_error_handlers(app)

@@ -61,7 +61,10 @@ def _simulator(args: argparse.Namespace) -> int:
     print(
         f"simulator: http://{args.host}:{args.port}  (faults: /__sim/faults, stats: /__sim/stats)"
     )
-    serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed)
+    from simulator.ratelimit import RateLimit
+
+    limit = RateLimit(args.rate_limit, args.rate_window) if args.rate_limit else None
+    serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed, rate_limit=limit)
     return 0
 
 
@@ -203,6 +206,20 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=SIMULATOR_SEED,
         help=f"seed of the synthetic data (default: {SIMULATOR_SEED})",
+    )
+    sim.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        metavar="N",
+        help="requests per window and client, as the real service limits (100) (default: off)",
+    )
+    sim.add_argument(
+        "--rate-window",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="the rate limit's window (default: 10.0)",
     )
     sim.set_defaults(func=_simulator)
 

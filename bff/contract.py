@@ -102,7 +102,8 @@ REQUEST_HEADERS: tuple[RequestHeader, ...] = (
         "RequestTimeout",
         "X-Request-Timeout",
         "Seconds this caller will wait. Lowers, never raises, the server's own deadline; no "
-        "downstream call outlives it.",
+        "downstream call outlives it. A value below the server's floor "
+        "(`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it.",
         {"type": "number", "exclusiveMinimum": 0, "examples": [2.5]},
     ),
 )

@@ -22,7 +22,6 @@ from starlette.responses import JSONResponse
 
 from bff.observability import request_id_of
 from clients import (
-    BadRequest,
     BadResponse,
     CircuitOpen,
     DownstreamError,
@@ -40,18 +39,20 @@ _DEFAULT_RETRY_AFTER = 1.0
 
 PROBLEM_JSON = "application/problem+json"
 
-# Most specific first: CircuitOpen is a kind of Unavailable.
+# Most specific first: CircuitOpen is a kind of Unavailable. Anything else (a downstream that
+# refused the BFF's own request: 400, 401, 403) is a 502, since no frontend can fix it.
 _DOWNSTREAM_STATUS: tuple[tuple[type[DownstreamError], int], ...] = (
     (NotFound, 404),
-    (Unauthorized, 401),
     (CircuitOpen, 503),
     (StreamsExhausted, 503),
     (RateLimited, 503),
     (Timeout, 504),
     (Unavailable, 502),
     (BadResponse, 502),
-    (BadRequest, 502),
 )
+
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+"""Sent with every 401 (RFC 9110, section 11.6.1: a 401 must carry a challenge)."""
 
 
 class ProblemResponse(JSONResponse):
@@ -101,6 +102,10 @@ def retry_after_header(exc: DownstreamError) -> str:
 
 
 def downstream_http_status(exc: DownstreamError) -> int:
+    """The frontend's status for a failed required call. The caller's own refused credentials
+    are a 401 and its refused input a 400 (`Fault.CALLER`); the rest is by kind."""
+    if exc.callers_fault:
+        return 401 if isinstance(exc, Unauthorized) else 400
     for kind, status in _DOWNSTREAM_STATUS:
         if isinstance(exc, kind):
             return status
@@ -113,6 +118,8 @@ async def _downstream_error(request: Request, exc: Exception) -> ProblemResponse
     headers = None
     if status == 503:
         headers = {"Retry-After": retry_after_header(exc)}
+    elif status == 401:
+        headers = BEARER_CHALLENGE
     # The failed call itself was logged by the pipeline; this line ties it to the answer given.
     logger.info(
         "request_id=%s answered %d: required downstream %s failed with %s after %d attempt(s)",
@@ -127,9 +134,17 @@ async def _downstream_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
+def _with_challenge(status: int, headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+    """Every 401 the BFF sends carries ``WWW-Authenticate: Bearer``, whoever raised it."""
+    if status != 401 or (headers and any(k.lower() == "www-authenticate" for k in headers)):
+        return headers
+    return {**(headers or {}), **BEARER_CHALLENGE}
+
+
 async def _bff_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, BFFError)
-    return problem(request, exc.status, exc.detail, code=exc.code, headers=exc.headers)
+    headers = _with_challenge(exc.status, exc.headers)
+    return problem(request, exc.status, exc.detail, code=exc.code, headers=headers)
 
 
 async def _validation_error(request: Request, exc: Exception) -> ProblemResponse:
@@ -154,7 +169,8 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(request, exc.status_code, detail, headers=exc.headers)
+    headers = _with_challenge(exc.status_code, exc.headers)
+    return problem(request, exc.status_code, detail, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -251,11 +251,13 @@ class StateCollector:
     def _screens_admitted(admission: Admission) -> Iterator[Metric]:
         screens = GaugeMetricFamily(
             "bff_admission_screens",
-            "Screen requests fanning out now (in_flight, at most BFF_MAX_CONCURRENT_SCREENS) or "
-            "waiting for a slot (waiting).",
+            "Screen requests fanning out now (in_flight), slots still held after the answer by "
+            "the shared calls a request started (lingering; with in_flight at most "
+            "BFF_MAX_CONCURRENT_SCREENS), or requests waiting for a slot (waiting).",
             labels=["state"],
         )
         screens.add_metric(["in_flight"], admission.in_flight)
+        screens.add_metric(["lingering"], admission.lingering)
         screens.add_metric(["waiting"], admission.waiting)
         yield screens
         yield CounterMetricFamily(
@@ -304,6 +306,22 @@ class StateCollector:
             "Hedged second attempts started (slower than the service's recent p95).",
             labels=["service"],
         )
+        cooling = GaugeMetricFamily(
+            "bff_downstream_cooldown_seconds",
+            "Seconds left in the rate-limit cool-down of the service's origin (0: calls go out).",
+            labels=["service"],
+        )
+        cooldowns = CounterMetricFamily(
+            "bff_downstream_cooldowns",
+            "Rate-limit cool-downs started by the service's origin (a 429 or "
+            "X-RateLimit-Remaining: 0); services of one origin share them.",
+            labels=["service"],
+        )
+        refusals = CounterMetricFamily(
+            "bff_downstream_cooldown_refusals",
+            "Calls to the service's origin not sent because a rate-limit cool-down was running.",
+            labels=["service"],
+        )
         for service, client in pipelines.items():
             breaker = client.breaker
             current = breaker.state
@@ -313,7 +331,10 @@ class StateCollector:
             denials.add_metric([service], client.budget.denied)
             balance.add_metric([service], client.budget.balance)
             hedges.add_metric([service], client.hedges)
-        yield from (state, transitions, denials, balance, hedges)
+            cooling.add_metric([service], client.cooldown.remaining)
+            cooldowns.add_metric([service], client.cooldown.started)
+            refusals.add_metric([service], client.cooldown.refused)
+        yield from (state, transitions, denials, balance, hedges, cooling, cooldowns, refusals)
 
     @staticmethod
     def _cache_counters(cache: CacheLayer) -> Iterator[Metric]:

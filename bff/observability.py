@@ -171,8 +171,10 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _budget(scope: Scope, default: float) -> float:
-    """The request's time budget: the setting, lowered (never raised) by the caller's header."""
+def _budget(scope: Scope, default: float, floor: float = 0.0) -> float:
+    """The request's time budget: the setting, lowered (never raised) by the caller's header,
+    but never below `floor` (``BFF_MIN_REQUEST_TIMEOUT``): a deadline shorter than a downstream
+    round trip can only start calls nobody waits for. Unusable values are ignored."""
     raw = _header(scope, b"x-request-timeout")
     if raw is None:
         return default
@@ -180,7 +182,9 @@ def _budget(scope: Scope, default: float) -> float:
         asked = float(raw)
     except ValueError:
         return default
-    return min(default, asked) if asked > 0 else default
+    if not asked > 0:
+        return default
+    return min(default, max(floor, asked))
 
 
 class RequestContextMiddleware:
@@ -189,10 +193,12 @@ class RequestContextMiddleware:
         app: ASGIApp,
         *,
         request_timeout: float,
+        min_request_timeout: float = 0.0,
         observers: Sequence[RequestObserver] = (),
     ) -> None:
         self.app = app
         self.request_timeout = request_timeout
+        self.min_request_timeout = min_request_timeout
         self.observers = tuple(observers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -221,7 +227,9 @@ class RequestContextMiddleware:
             await send(message)
 
         id_token = request_id_var.set(request_id)
-        deadline_token = set_deadline(_budget(scope, self.request_timeout))
+        deadline_token = set_deadline(
+            _budget(scope, self.request_timeout, self.min_request_timeout)
+        )
         calls_token = calls_var.set(calls)
         notes_token = _notes_var.set(notes)
         try:

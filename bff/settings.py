@@ -27,7 +27,13 @@ from clients import SERVICES, ServicePolicy
 from clients.cache import CachePolicy
 from clients.cache_policies import cache_policies
 from clients.media import MediaOrigin
-from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
+from clients.policies import (
+    BreakerPolicy,
+    BudgetPolicy,
+    CooldownPolicy,
+    HedgePolicy,
+    RetryPolicy,
+)
 
 
 class CachePolicyOverride(BaseModel):
@@ -124,6 +130,14 @@ class Settings(BaseSettings):
     request_timeout: float = Field(
         10.0, gt=0, le=300, description="Deadline of one incoming request, in seconds."
     )
+    min_request_timeout: float = Field(
+        0.05,
+        gt=0,
+        le=60,
+        description="Shortest deadline a caller may ask for with `X-Request-Timeout`, in seconds; "
+        "a shorter one is raised to it. A deadline shorter than a downstream round trip only "
+        "starts calls nobody will wait for.",
+    )
     downstream_timeout: float = Field(
         5.0, gt=0, le=300, description="Timeout of one downstream attempt, in seconds."
     )
@@ -216,6 +230,15 @@ class Settings(BaseSettings):
         gt=0,
         le=600,
         description="How long an open circuit refuses calls before letting one probe through.",
+    )
+    rate_limit_cooldown_max: float = Field(
+        60.0,
+        ge=0,
+        le=3600,
+        description="Longest rate-limit cool-down, in seconds: after a downstream's 429 (or "
+        "`X-RateLimit-Remaining: 0`) no call goes to its origin until the window its "
+        "`Retry-After`/`X-RateLimit-Reset` names ends, for at most this long (0 turns "
+        "cool-downs off).",
     )
     hedge_services: Annotated[tuple[Service, ...], NoDecode] = Field(
         (),
@@ -341,6 +364,8 @@ class Settings(BaseSettings):
     def _check_timeouts(self) -> Settings:
         if self.downstream_timeout > self.request_timeout:
             raise ValueError("BFF_DOWNSTREAM_TIMEOUT must not exceed BFF_REQUEST_TIMEOUT")
+        if self.min_request_timeout > self.request_timeout:
+            raise ValueError("BFF_MIN_REQUEST_TIMEOUT must not exceed BFF_REQUEST_TIMEOUT")
         return self
 
     def url_for(self, service: str) -> str:
@@ -409,6 +434,11 @@ class Settings(BaseSettings):
             ratio=self.retry_budget_ratio, min_per_second=self.retry_budget_min_per_second
         )
         breaker = self._breaker_policy()
+        cooldown = (
+            CooldownPolicy(max_seconds=self.rate_limit_cooldown_max)
+            if self.rate_limit_cooldown_max > 0
+            else CooldownPolicy(enabled=False)
+        )
         return {
             service: ServicePolicy(
                 base_url=self.url_for(service),
@@ -419,6 +449,7 @@ class Settings(BaseSettings):
                 budget=budget,
                 breaker=breaker,
                 hedge=HedgePolicy(enabled=service in self.hedge_services),
+                cooldown=cooldown,
             )
             for service in SERVICES
         }

@@ -14,7 +14,8 @@ still inside the window. This is for people looking at one process now; Promethe
 is for history, alerts and aggregation across workers: each worker process has its own recorder.
 
 A failure here is what an operator would call one: any error code except ``not_found`` (the
-downstream answered, the thing is missing); calls cancelled because a sibling failed are neither.
+downstream answered, the thing is missing) and the caller's own refused credentials (a forged
+token says nothing about the auth API); calls cancelled because a sibling failed are neither.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from bff.docs import CONTENT_SECURITY_POLICY
 from bff.observability import RequestRecord
 from bff.status_page import STATUS_PAGE
 from clients.breaker import CircuitBreaker
+from clients.cooldown import Cooldown
 from clients.registry import SERVICES
 from clients.timing import CallTiming
 
@@ -82,7 +84,7 @@ class ServiceWindow:
             self._epochs[slot] = second
             self._calls[slot] = self._failures[slot] = self._lookups[slot] = self._hits[slot] = 0
         self._calls[slot] += 1
-        if call.outcome not in _NOT_FAILURES:
+        if call.outcome not in _NOT_FAILURES and not call.callers_fault:
             self._failures[slot] += 1
             self.last_failure = call.outcome
         if call.cache in _CACHE_LOOKUPS:
@@ -168,7 +170,11 @@ class StatusRecorder:
             service.add(now, call)
 
     def snapshot(
-        self, breakers: Mapping[str, CircuitBreaker], *, cache_enabled: bool | None = None
+        self,
+        breakers: Mapping[str, CircuitBreaker],
+        *,
+        cache_enabled: bool | None = None,
+        cooldowns: Mapping[str, Cooldown] | None = None,
     ) -> dict[str, Any]:
         """The ``/status.json`` document: every known service, the configured ones first."""
         now = self._clock()
@@ -188,6 +194,7 @@ class StatusRecorder:
                     "service": name,
                     **(window.figures(now, span) if window is not None else _NO_CALLS),
                     "breaker": breaker.state.value if breaker is not None else None,
+                    "coolDownSeconds": _cool_down(cooldowns, name),
                 }
             )
         return {
@@ -197,6 +204,12 @@ class StatusRecorder:
             "cacheEnabled": cache_enabled,
             "services": services,
         }
+
+
+def _cool_down(cooldowns: Mapping[str, Cooldown] | None, name: str) -> float | None:
+    """Seconds left in the rate-limit cool-down of the service's origin (0: none running)."""
+    cooldown = cooldowns.get(name) if cooldowns is not None else None
+    return round(cooldown.remaining, 1) if cooldown is not None else None
 
 
 def install_status(app: FastAPI, recorder: StatusRecorder) -> None:
@@ -214,6 +227,7 @@ def install_status(app: FastAPI, recorder: StatusRecorder) -> None:
         document = recorder.snapshot(
             breakers,
             cache_enabled=cache.enabled if cache is not None else None,
+            cooldowns=downstreams.cooldowns if downstreams is not None else None,
         )
         return JSONResponse(document, headers={"Cache-Control": "no-store"})
 

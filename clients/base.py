@@ -7,9 +7,17 @@ others:
 1. `_cached`        - cache lookup (GET calls with a cache policy; `cache_layer.py`), where
                       concurrent identical misses also share one call (single-flight)
 2. `_guarded`       - circuit breaker per service (`breaker.py`): refuse at once while open
-3. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
-4. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
+3. `_cooled`        - rate-limit cool-down per origin (`cooldown.py`): no call while the
+                      origin's rate-limit window lasts
+4. `_with_retries`  - retries of idempotent calls within the deadline and budget (`retry.py`)
+5. `_attempt`       - one send and decode, bounded as a whole by min(policy timeout, deadline);
                       hedged (`hedging.py`) when the service's policy asks for it
+
+What a failure means (whose fault, retryable, may a stale copy stand in) is an attribute of the
+error (`errors.py`), which each step reads instead of keeping its own list of codes. A call that
+carries the frontend's own credentials or input (`for_caller`) turns a refusal into the caller's
+fault, and a typed client may `classify` its API's odd answers (the auth API's 500 "invalid
+signature") before the generic translation does.
 
 Every step returns the decoded (frozen, shareable) model, so the cache and its single-flight can
 hand one result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`),
@@ -33,12 +41,21 @@ import anyio
 import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from clients.breaker import CircuitBreaker, verdict
+from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
 from clients.cache_layer import CacheLayer
 from clients.context import request_id_var
+from clients.cooldown import Cooldown
 from clients.deadline import remaining
-from clients.errors import BadRequest, BadResponse, DownstreamError, Timeout
+from clients.errors import (
+    BadRequest,
+    BadResponse,
+    CircuitOpen,
+    CoolingDown,
+    DownstreamError,
+    Fault,
+    Timeout,
+)
 from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
 from clients.retry import Sleep, is_idempotent, retry_call
@@ -52,6 +69,12 @@ logger = logging.getLogger("clients.downstream")
 
 Params = Mapping[str, str | int]
 """Query parameters; values are encoded by httpx, never concatenated into the path."""
+
+Classifier = Callable[[str, httpx.Response], DownstreamError | None]
+"""A typed client's reading of its API's non-2xx answers: the error for (service, response), or
+None to leave it to the generic translation (`translate.error_for_status`)."""
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "cookie"})
 
 DEADLINE_HEADER = "X-Request-Timeout"
 """Sent on every attempt: the seconds this attempt will wait, so the next hop can stop working on
@@ -83,6 +106,9 @@ class Call:
     stream: str | None = None
     """For a streamed GET, the media type prefix its body must have (`image/`): the attempt
     then ends at the response headers and hands over the open response (see `stream`)."""
+    for_caller: bool = False
+    """The call carries the frontend's own credentials or input: a refusal is the caller's fault."""
+    classify: Classifier | None = None
 
 
 class DownstreamClient:
@@ -91,8 +117,9 @@ class DownstreamClient:
     It never owns the AsyncClient (the app's lifespan does), so many of these can share one pool.
     It does own its service's resilience state (circuit breaker, retry budget, recent latencies),
     because there is exactly one of these per service in a `Downstreams`; the `cache` is the
-    app's, shared by all services. `breaker`, `budget`, `sleep` and `rand` can be injected so
-    tests control time and chance.
+    app's, shared by all services, and the rate-limit `cooldown` its origin's, shared by the
+    services behind it. `breaker`, `budget`, `cooldown`, `clock`, `sleep` and `rand`
+    can be injected so tests control time and chance.
     """
 
     def __init__(
@@ -103,6 +130,8 @@ class DownstreamClient:
         policy: ServicePolicy,
         breaker: CircuitBreaker | None = None,
         budget: RetryBudget | None = None,
+        cooldown: Cooldown | None = None,
+        clock: Callable[[], float] | None = None,
         sleep: Sleep = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         cache: CacheLayer | None = None,
@@ -113,6 +142,13 @@ class DownstreamClient:
         self.policy = policy
         self.breaker = breaker or CircuitBreaker(service, policy.breaker)
         self.budget = budget or RetryBudget(policy.budget)
+        if cooldown is None:
+            cooldown = (
+                Cooldown(service, policy.cooldown)
+                if clock is None
+                else Cooldown(service, policy.cooldown, clock=clock)
+            )
+        self.cooldown = cooldown
         self._sleep = sleep
         self._rand = rand
         self._latencies = LatencyWindow(policy.hedge) if policy.hedge.enabled else None
@@ -129,9 +165,18 @@ class DownstreamClient:
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
     ) -> T:
         return await self.request(
-            "GET", path, model, params=params, headers=headers, operation=operation
+            "GET",
+            path,
+            model,
+            params=params,
+            headers=headers,
+            operation=operation,
+            for_caller=for_caller,
+            classify=classify,
         )
 
     async def post(
@@ -143,9 +188,19 @@ class DownstreamClient:
         params: Params | None = None,
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
     ) -> T:
         return await self.request(
-            "POST", path, model, params=params, json=json, headers=headers, operation=operation
+            "POST",
+            path,
+            model,
+            params=params,
+            json=json,
+            headers=headers,
+            operation=operation,
+            for_caller=for_caller,
+            classify=classify,
         )
 
     async def request(
@@ -158,13 +213,21 @@ class DownstreamClient:
         json: object | None = None,
         headers: Mapping[str, str] | None = None,
         operation: str | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
     ) -> T:
         """Call `path` on this service and decode the 2xx body into `model`.
 
         `model` is a Pydantic model class or, for other shapes such as `list[Category]`, a
         `TypeAdapter` built once by the caller (building one per call would be slow).
         `operation` names the call (`products.get`) for its cache policy and for metrics.
+        `for_caller` says the call carries the frontend's own credentials or input (default:
+        whether `headers` carry credentials); `classify` reads this API's non-2xx answers first.
         """
+        if for_caller is None:
+            for_caller = bool(headers) and any(
+                name.lower() in _CREDENTIAL_HEADERS for name in headers or ()
+            )
         call = Call(
             method.upper(),
             self._url(path),
@@ -173,6 +236,8 @@ class DownstreamClient:
             params=params,
             json=json,
             headers=headers,
+            for_caller=for_caller,
+            classify=classify,
         )
         result, _ = await self._observed(call, model)
         return result
@@ -235,6 +300,7 @@ class DownstreamClient:
         except DownstreamError as exc:
             entry.outcome = exc.code
             entry.status = exc.status
+            entry.callers_fault = exc.callers_fault
             self.log_failure(call.method, call.path, exc)
             raise
         finally:
@@ -301,15 +367,22 @@ class DownstreamClient:
         Outcomes are recorded per attempt, in `_attempt`, where each one's cause is known.
         """
         if not self.breaker.acquire():
-            return await self._with_retries(call, model)
+            return await self._cooled(call, model)
         try:
-            return await self._with_retries(call, model)
+            return await self._cooled(call, model)
         finally:
             self.breaker.release()
 
+    def _cooled(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
+        """Rate-limit cool-down: raise `CoolingDown` without calling while the origin's window
+        lasts (a 429 or `X-RateLimit-Remaining: 0` started it; see `cooldown.py`)."""
+        self.cooldown.check(self.service)
+        return self._with_retries(call, model)
+
     async def _with_retries(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
         """Retries: the first attempt directly, then `retry_call` (tenacity) if it failed with a
-        retryable error and the call is idempotent. See `retry.py` for the rules."""
+        retryable error and the call is idempotent. See `retry.py` for the rules. Each retry
+        checks the cool-down again: another call may have started one meanwhile."""
         self.budget.deposit()
         try:
             return await self._try(call, model)
@@ -327,6 +400,8 @@ class DownstreamClient:
             policy=self.policy.retry,
             budget=self.budget,
             breaker=self.breaker,
+            cooldown=self.cooldown,
+            service=self.service,
             sleep=self._sleep,
             rand=self._rand,
         )
@@ -370,10 +445,11 @@ class DownstreamClient:
         try:
             async with asyncio.timeout(timeout):
                 response = await self._send(call, timeout, by_deadline)
+                self.cooldown.observe(response)
                 if call.stream is not None:
-                    result = cast(T, await self._opened(response, call.stream))
+                    result = cast(T, await self._opened(call, response, call.stream))
             if call.stream is None:
-                result = self._decode(response, model)
+                result = self._decode(call, response, model)
         except TimeoutError:
             exc = Timeout(self.service, f"no answer within {timeout:.3g}s", by_deadline=by_deadline)
             self.breaker.record(exc)
@@ -453,14 +529,14 @@ class DownstreamClient:
         except httpx.HTTPError as exc:
             raise error_for_transport(self.service, exc, seconds, by_deadline=by_deadline) from exc
 
-    async def _opened(self, response: httpx.Response, expect: str) -> httpx.Response:
+    async def _opened(self, call: Call, response: httpx.Response, expect: str) -> httpx.Response:
         """The open response of a streamed call if it is what the caller may relay; otherwise
         it is closed (an error page read first: it is small, and its message becomes the
         error's detail) and the typed error raised."""
         try:
             if not response.is_success:
                 await response.aread()
-                raise error_for_status(self.service, response)
+                raise error_for_status(self.service, response, for_caller=call.for_caller)
             media_type = response.headers.get("Content-Type", "").lower()
             if (
                 response.status_code == 204
@@ -481,10 +557,12 @@ class DownstreamClient:
             raise
         return response
 
-    def _decode(self, response: httpx.Response, model: type[T] | TypeAdapter[T]) -> T:
+    def _decode(self, call: Call, response: httpx.Response, model: type[T] | TypeAdapter[T]) -> T:
         """Decode a 2xx body in one pass (in Rust); anything else becomes a typed error."""
         if not response.is_success:
-            raise error_for_status(self.service, response)
+            if call.classify is not None and (error := call.classify(self.service, response)):
+                raise error
+            raise error_for_status(self.service, response, for_caller=call.for_caller)
         try:
             return _validate(model, response.content)
         except ValidationError as exc:
@@ -493,9 +571,12 @@ class DownstreamClient:
     def log_failure(self, method: str, path: str, exc: DownstreamError) -> None:
         """One line per failed call: enough to find it (request id) and judge it (code, status,
         attempts); never a body, a query string or a header, so never a token."""
-        # A downstream fault is a warning; a sane answer (404, 401...) or a call the breaker
-        # refused is routine (the breaker already warned once, when it opened).
-        routine = verdict(exc) is False or exc.code == "circuit_open"
+        # A downstream fault is a warning; a sane answer (404, 401...), the caller's own bad
+        # credentials, or a call the breaker or a cool-down refused is routine (they warned once,
+        # when they opened).
+        routine = exc.fault in (Fault.CALLER, Fault.NONE) or isinstance(
+            exc, CircuitOpen | CoolingDown
+        )
         request_id = request_id_var.get()
         logger.log(
             logging.INFO if routine else logging.WARNING,
@@ -533,9 +614,17 @@ class ServiceClient:
     service: ClassVar[str]
 
     def __init__(
-        self, http: httpx.AsyncClient, policy: ServicePolicy, *, cache: CacheLayer | None = None
+        self,
+        http: httpx.AsyncClient,
+        policy: ServicePolicy,
+        *,
+        cache: CacheLayer | None = None,
+        clock: Callable[[], float] | None = None,
+        cooldown: Cooldown | None = None,
     ) -> None:
-        self._downstream = DownstreamClient(http, service=self.service, policy=policy, cache=cache)
+        self._downstream = DownstreamClient(
+            http, service=self.service, policy=policy, cache=cache, clock=clock, cooldown=cooldown
+        )
 
     @property
     def downstream(self) -> DownstreamClient:

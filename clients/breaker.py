@@ -8,12 +8,15 @@ it is half-open: exactly one call goes through as a probe; its success closes th
 failure opens it again, and a probe that ends without a verdict (cancelled, or a local error)
 hands the probe to the next call.
 
-What counts: attempts that show the downstream is unwell (5xx, refused or reset connections,
-timeouts of its own, unusable bodies) are failures; answers that show it is well (2xx, 404, 400,
-401/403, 429) are successes. Neither are failures that happened on our side (`local`: exhausted
-pool, deadline already passed) or timeouts cut short by the frontend's own deadline
-(`Timeout.by_deadline`). Attempts rather than calls are counted, so a retried failure is two
-samples of the downstream's health, and a probe's retry is refused once the probe has failed.
+What counts is the error's own `fault` (`clients/errors.py`): attempts that show the downstream
+is unwell (`Fault.DOWNSTREAM`: 5xx, refused or reset connections, timeouts of its own, unusable
+bodies) are failures; answers that show it is well (2xx, and `Fault.NONE` or `Fault.CALLER`: 404,
+400, 401/403, 429, an auth API's "invalid token") are successes, so no caller can open a breaker
+for everyone by sending forged tokens or bad input. `Fault.LOCAL` is no news: failures on our side
+(exhausted pool, deadline already passed), timeouts cut short by the frontend's own deadline,
+calls the breaker or a cool-down refused. Attempts rather than calls are counted, so a retried
+failure is two samples of the downstream's health, and a probe's retry is refused once the probe
+has failed.
 
 One instance per service, owned by that service's client (built by `Downstreams` in the app's
 lifespan). The clock is injectable so tests are exact and instantaneous. No lock: every method
@@ -25,15 +28,12 @@ import time
 from collections.abc import Callable
 from enum import StrEnum
 
-from clients.errors import CircuitOpen, DownstreamError, Timeout
+from clients.errors import CircuitOpen, DownstreamError, Fault
 from clients.policies import BreakerPolicy
 
 logger = logging.getLogger("clients.breaker")
 
 _BUCKETS = 10
-# Errors that are the downstream answering sanely: the thing is missing, the request was wrong,
-# the caller is not allowed, or "slow down" (which says the service is alive and protecting itself).
-_HEALTHY_ANSWERS = frozenset({"not_found", "bad_request", "unauthorized", "rate_limited"})
 # While a probe is in flight, other callers are told to come back after about this long.
 _PROBE_RETRY_AFTER = 1.0
 
@@ -46,11 +46,10 @@ class BreakerState(StrEnum):
 
 def verdict(exc: DownstreamError) -> bool | None:
     """True: the attempt shows the downstream failing; False: it answered sanely; None: no news."""
-    if exc.local or isinstance(exc, CircuitOpen):
+    fault = exc.fault
+    if fault is Fault.LOCAL:
         return None
-    if isinstance(exc, Timeout):
-        return None if exc.by_deadline else True
-    return exc.code not in _HEALTHY_ANSWERS
+    return fault is Fault.DOWNSTREAM
 
 
 class CircuitBreaker:

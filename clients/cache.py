@@ -18,6 +18,9 @@ What it promises, and how:
   waiter stops waiting when *its* deadline passes. So a frontend asking for a 0.3 s answer cannot
   make others who joined its call time out with it, and a waiter never outlives its deadline
   because it joined a longer call; the call goes on and fills the cache for the next request.
+* **A shared call stays bounded.** It still counts against the admission slot of the request that
+  started it (``clients.context.owned_work_var``), so callers that give up at once cannot leave
+  an unbounded number of calls running behind them and fill the connection pool.
 
 cachetools' decorators do not work on coroutines (they would cache the coroutine object), so this
 module keeps the async logic itself and uses ``TTLCache`` only as the bounded, expiring store.
@@ -35,6 +38,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from cachetools import TTLCache
 
+from clients.context import owned_work_var
 from clients.deadline import deadline_var, remaining
 from clients.errors import DownstreamError
 
@@ -66,13 +70,6 @@ class CachePolicy:
     def retention(self) -> float:
         """How long an entry is kept at all: fresh time plus the longest stale window."""
         return self.ttl + max(self.stale_while_revalidate, self.stale_if_error)
-
-
-# Failures for which an old answer is better than none: the downstream is sick or slow. A 404,
-# a 400 or a 401 is the downstream's real answer and is never papered over with a stale copy.
-_STALE_IF_ERROR_CODES = frozenset(
-    {"unavailable", "timeout", "circuit_open", "rate_limited", "bad_response"}
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +150,10 @@ class SingleFlight:
 
         task = asyncio.ensure_future(run())
         self._calls[key] = task
+        owned = owned_work_var.get()
+        if owned is not None:
+            # It counts against its starter's admission slot until it ends (see owned_work_var).
+            owned.append(task)
         task.add_done_callback(lambda done: self._finished(key, done))
         return task
 
@@ -268,7 +269,9 @@ class ResponseCache:
                 key, lambda: self._load(key, policy, load, store), expired=expired
             )
         except DownstreamError as exc:
-            if entry is not None and exc.code in _STALE_IF_ERROR_CODES:
+            # Only for failures an old answer is better than (`DownstreamError.stale_ok`: the
+            # downstream is sick, slow or busy); a 404, 400 or 401 is its real answer.
+            if entry is not None and exc.stale_ok:
                 age = self.clock() - entry.stored_at
                 if age <= policy.ttl + policy.stale_if_error:
                     self.counters.stale_errors += 1

@@ -1,12 +1,13 @@
-"""Typed failures of downstream calls.
+"""Typed failures of downstream calls, and what each one *means*.
 
 The tree of exceptions, all raised by `clients/` and nothing else:
 
 * DownstreamError
   + NotFound      - 404: the thing asked for does not exist.
-  + BadRequest    - 400/422: the downstream rejected our request (bad id, bad paging, bad login).
-  + Unauthorized  - 401/403: missing, expired or invalid credentials.
+  + BadRequest    - 400/422: the downstream rejected the request (bad id, bad paging, bad login).
+  + Unauthorized  - 401/403 (and an auth API's "invalid token" answers): credentials refused.
   + RateLimited   - 429: slow down; `retry_after` says for how long, when the downstream said.
+    + CoolingDown - not called: the service asked us to slow down and its window has not ended.
   + Unavailable   - 5xx, refused or reset connections, an exhausted connection pool.
     + CircuitOpen - the breaker is failing fast without calling the downstream.
   + Timeout       - the downstream did not answer in time, or the request's deadline has passed.
@@ -17,14 +18,38 @@ debugging, while callers (and `bff/errors.py`, which maps these to HTTP once) se
 `detail` is safe to show to a frontend: at most the downstream's short JSON `message`, never its raw
 body, never a token. `code` is stable and names the failure in partial responses.
 
-`retryable` tells the pipeline whether another attempt of the same call may succeed; `retry_after`
-is how long the downstream (or the breaker) asked us to wait, when it said; `attempts` is how many
-network attempts the call really made before giving up. `local` marks failures that happened on
-the BFF's side before the downstream was reached (an exhausted pool, a deadline already passed, a
-request that could not be built): the circuit breaker holds those against nobody.
+What a failure means is data on the error, read by every step that must judge it, so no step keeps
+its own list of codes:
+
+* `fault` - whose fault it is (`Fault`). Only `DOWNSTREAM` faults count against a circuit breaker.
+  `CALLER` faults (the frontend's own credentials or input were refused) become a 4xx for the
+  frontend and are never retried, never covered by a stale copy and never held against the
+  downstream: otherwise any anonymous client could open the `auth` breaker for every user by
+  sending forged tokens. `NONE` is a sane answer of a healthy downstream (404, 429, a refusal of
+  the BFF's own request); `LOCAL` is no news at all (the call never reached the downstream, or the
+  caller's own short deadline cut it off).
+* `retryable` - whether another attempt of the same call may succeed.
+* `stale_ok` - whether a stale cached copy may stand in: yes when the downstream is sick, slow or
+  busy; never for its real answers (404, 401, 400), which a stale copy would contradict.
+* `retry_after` is how long the downstream (or the breaker, or a cool-down) asked us to wait, when
+  it said; `attempts` is how many network attempts the call really made before giving up.
+
+Instances may differ from their kind's defaults (a 503 is worth retrying, a 500 is not; a 401 on a
+call that carried no caller credentials is the BFF's problem, not the caller's), so every one of
+these can be overridden per instance.
 """
 
+from enum import StrEnum
 from typing import ClassVar
+
+
+class Fault(StrEnum):
+    """Whose fault a failed call is; see the module docstring."""
+
+    DOWNSTREAM = "downstream"
+    CALLER = "caller"
+    NONE = "none"
+    LOCAL = "local"
 
 
 class DownstreamError(Exception):
@@ -32,6 +57,8 @@ class DownstreamError(Exception):
 
     code: ClassVar[str] = "downstream_error"
     retryable: bool = False
+    fault: Fault = Fault.DOWNSTREAM
+    stale_ok: bool = False
 
     def __init__(
         self,
@@ -43,6 +70,7 @@ class DownstreamError(Exception):
         attempts: int = 1,
         retry_after: float | None = None,
         local: bool = False,
+        fault: Fault | None = None,
     ) -> None:
         super().__init__(f"{service}: {detail}")
         self.service = service
@@ -50,10 +78,27 @@ class DownstreamError(Exception):
         self.status = status
         self.attempts = attempts
         self.retry_after = retry_after
-        self.local = local
-        # Instances may differ from their kind's default: a 503 is worth retrying, a 500 is not.
         if retryable is not None:
             self.retryable = retryable
+        if local:
+            fault = Fault.LOCAL
+        if fault is not None:
+            self.fault = fault
+            if fault is Fault.CALLER:
+                # The caller's credentials or input stay bad however often we ask, and a copy
+                # cached for the same credentials would hide that they are bad now.
+                self.retryable = False
+                self.stale_ok = False
+
+    @property
+    def local(self) -> bool:
+        """The failure happened on the BFF's side before the downstream was reached (an
+        exhausted pool, a deadline already passed, a request that could not be built)."""
+        return self.fault is Fault.LOCAL
+
+    @property
+    def callers_fault(self) -> bool:
+        return self.fault is Fault.CALLER
 
     def __repr__(self) -> str:
         return (
@@ -64,19 +109,31 @@ class DownstreamError(Exception):
 
 class NotFound(DownstreamError):
     code = "not_found"
+    fault = Fault.NONE
 
 
 class BadRequest(DownstreamError):
+    """The downstream refused the request as built. By default the BFF's own doing (a bug or a
+    contract drift: 502 for the frontend); `Fault.CALLER` when it refused what the caller sent."""
+
     code = "bad_request"
+    fault = Fault.NONE
 
 
 class Unauthorized(DownstreamError):
+    """Credentials refused. `Fault.CALLER` when they were the caller's own (a 401 for the
+    frontend); with the default `Fault.NONE` the downstream refused the BFF itself, which no
+    frontend can fix (502)."""
+
     code = "unauthorized"
+    fault = Fault.NONE
 
 
 class RateLimited(DownstreamError):
     code = "rate_limited"
     retryable = True
+    fault = Fault.NONE
+    stale_ok = True
 
     def __init__(
         self,
@@ -87,6 +144,7 @@ class RateLimited(DownstreamError):
         retry_after: float | None = None,
         retryable: bool | None = None,
         attempts: int = 1,
+        fault: Fault | None = None,
     ) -> None:
         super().__init__(
             service,
@@ -95,12 +153,24 @@ class RateLimited(DownstreamError):
             retryable=retryable,
             attempts=attempts,
             retry_after=retry_after,
+            fault=fault,
         )
+
+
+class CoolingDown(RateLimited):
+    """Raised by a service's cool-down instead of calling it while its rate-limit window lasts.
+
+    `retry_after` is the time left in the window. Not retryable within the request, and no news
+    about the downstream's health (it was not called)."""
+
+    retryable = False
+    fault = Fault.LOCAL
 
 
 class Unavailable(DownstreamError):
     code = "unavailable"
     retryable = True
+    stale_ok = True
 
 
 class CircuitOpen(Unavailable):
@@ -112,6 +182,7 @@ class CircuitOpen(Unavailable):
 
     code = "circuit_open"
     retryable = False
+    fault = Fault.LOCAL
 
 
 class Timeout(DownstreamError):
@@ -119,12 +190,13 @@ class Timeout(DownstreamError):
 
     `by_deadline` is true when the request's own deadline, not the downstream's timeout, cut the
     attempt short: a frontend asking for a 50 ms answer says nothing about the downstream's
-    health, so the circuit breaker does not count such timeouts (otherwise any client could open
-    every breaker by sending tiny `X-Request-Timeout`s).
+    health, so such a timeout is no news (`Fault.LOCAL`) and the breaker does not count it
+    (otherwise any client could open every breaker by sending tiny `X-Request-Timeout`s).
     """
 
     code = "timeout"
     retryable = True
+    stale_ok = True
 
     def __init__(
         self,
@@ -138,10 +210,17 @@ class Timeout(DownstreamError):
         by_deadline: bool = False,
     ) -> None:
         super().__init__(
-            service, detail, status=status, retryable=retryable, attempts=attempts, local=local
+            service,
+            detail,
+            status=status,
+            retryable=retryable,
+            attempts=attempts,
+            local=local,
+            fault=Fault.LOCAL if by_deadline else None,
         )
         self.by_deadline = by_deadline
 
 
 class BadResponse(DownstreamError):
     code = "bad_response"
+    stale_ok = True

@@ -2,8 +2,9 @@
 
 Settings build one `ServicePolicy` per downstream service; the pipeline only reads them. Each
 resilience mechanism has its own small frozen record here (the logic lives in `retry.py`,
-`budget.py`, `breaker.py` and `hedging.py`), so a test or another deployment can build a policy by
-hand without settings, and one service can differ from the others without code changes.
+`budget.py`, `breaker.py`, `cooldown.py` and `hedging.py`), so a test or another deployment can
+build a policy by hand without settings, and one service can differ from the others without code
+changes.
 
 The records' own defaults are conservative on purpose: a `ServicePolicy` built by hand makes one
 attempt, never hedges and keeps a breaker with the usual Hystrix-style thresholds; `Settings` turns
@@ -123,6 +124,23 @@ class HedgePolicy:
         _check(self.min_delay >= 0, "min_delay must not be negative")
 
 
+@dataclass(frozen=True, slots=True)
+class CooldownPolicy:
+    """How a service's rate limit is respected (`clients/cooldown.py`).
+
+    After a 429 or an answer with `X-RateLimit-Remaining: 0`, no call goes to the service until
+    its window ends, as its headers say, for at most `max_seconds` (a guard against a broken or
+    hostile header). A 429 that does not say when is retried with backoff like a 503, within the
+    retry budget. `enabled=False` turns it off.
+    """
+
+    enabled: bool = True
+    max_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        _check(_positive(self.max_seconds), "max_seconds must be positive")
+
+
 @dataclass(frozen=True)
 class ServicePolicy:
     """How to call one downstream service.
@@ -141,6 +159,7 @@ class ServicePolicy:
     budget: BudgetPolicy = field(default_factory=BudgetPolicy)
     breaker: BreakerPolicy = field(default_factory=BreakerPolicy)
     hedge: HedgePolicy = field(default_factory=HedgePolicy)
+    cooldown: CooldownPolicy = field(default_factory=CooldownPolicy)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)

@@ -6,8 +6,9 @@ resilience state (circuit breaker, retry budget), so one `Downstreams` is one se
 two apps in one process (tests) never share them.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -16,6 +17,7 @@ from clients.base import DownstreamClient
 from clients.breaker import CircuitBreaker
 from clients.cache_layer import CacheLayer
 from clients.carts import CartsClient
+from clients.cooldown import Cooldown
 from clients.policies import ServicePolicy
 from clients.posts import PostsClient
 from clients.products import ProductsClient
@@ -26,6 +28,27 @@ from clients.users import UsersClient
 
 SERVICES = ("users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth")
 """Every downstream service name; settings must give each one a policy."""
+
+
+def shared_cooldowns(
+    policies: Mapping[str, ServicePolicy], clock: Callable[[], float] | None = None
+) -> dict[str, Cooldown]:
+    """One rate-limit cool-down per origin, by service name: a rate limit counts a client's
+    requests to a host, so the services behind one origin (all of DummyJSON's) share it."""
+    by_origin: dict[str, Cooldown] = {}
+    cooldowns = {}
+    for name, policy in policies.items():
+        parts = urlsplit(policy.base_url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        cooldown = by_origin.get(origin)
+        if cooldown is None:
+            cooldown = by_origin[origin] = (
+                Cooldown(origin, policy.cooldown)
+                if clock is None
+                else Cooldown(origin, policy.cooldown, clock=clock)
+            )
+        cooldowns[name] = cooldown
+    return cooldowns
 
 
 @dataclass(frozen=True)
@@ -46,21 +69,26 @@ class Downstreams:
         policies: Mapping[str, ServicePolicy],
         *,
         cache: CacheLayer | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> "Downstreams":
         """One client per service, all over `http` (and `cache`, when given); a missing policy
-        fails here, at startup."""
+        fails here, at startup. `clock` replaces the monotonic clock of the rate-limit
+        cool-downs (tests step through a window instead of sleeping)."""
         missing = [name for name in SERVICES if name not in policies]
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
+        cool = shared_cooldowns(policies, clock)
         return cls(
-            users=UsersClient(http, policies["users"], cache=cache),
-            products=ProductsClient(http, policies["products"], cache=cache),
-            carts=CartsClient(http, policies["carts"], cache=cache),
-            posts=PostsClient(http, policies["posts"], cache=cache),
-            todos=TodosClient(http, policies["todos"], cache=cache),
-            quotes=QuotesClient(http, policies["quotes"], cache=cache),
-            recipes=RecipesClient(http, policies["recipes"], cache=cache),
-            auth=AuthClient(http, policies["auth"], cache=cache),
+            users=UsersClient(http, policies["users"], cache=cache, cooldown=cool["users"]),
+            products=ProductsClient(
+                http, policies["products"], cache=cache, cooldown=cool["products"]
+            ),
+            carts=CartsClient(http, policies["carts"], cache=cache, cooldown=cool["carts"]),
+            posts=PostsClient(http, policies["posts"], cache=cache, cooldown=cool["posts"]),
+            todos=TodosClient(http, policies["todos"], cache=cache, cooldown=cool["todos"]),
+            quotes=QuotesClient(http, policies["quotes"], cache=cache, cooldown=cool["quotes"]),
+            recipes=RecipesClient(http, policies["recipes"], cache=cache, cooldown=cool["recipes"]),
+            auth=AuthClient(http, policies["auth"], cache=cache, cooldown=cool["auth"]),
         )
 
     @property
@@ -72,3 +100,8 @@ class Downstreams:
     def breakers(self) -> Mapping[str, CircuitBreaker]:
         """Each service's circuit breaker, read-only (for metrics, health and tests)."""
         return {name: getattr(self, name).downstream.breaker for name in SERVICES}
+
+    @property
+    def cooldowns(self) -> Mapping[str, Cooldown]:
+        """Each service's rate-limit cool-down, read-only (for metrics, status and tests)."""
+        return {name: getattr(self, name).downstream.cooldown for name in SERVICES}

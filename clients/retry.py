@@ -11,7 +11,9 @@ module says what they are:
 * it gives up, keeping the last error, when the attempts are used up; when `Retry-After` is longer
   than the policy accepts (fail fast: the frontend is told when to come back instead); when the
   wait plus a minimal attempt would not fit before the request's deadline (so no sleep or attempt
-  starts that the deadline would cut off); when the service's breaker has opened meanwhile; or
+  starts that the deadline would cut off); when the service's breaker has opened meanwhile; when
+  the service's rate-limit cool-down would outlast the wait (`cooldown.py`: no call goes out
+  during it; a retry that waited out its own 429's `Retry-After` is the first call after it); or
   when the service's retry budget is spent (checked last, so a token is only spent on a retry
   that really happens).
 
@@ -33,6 +35,7 @@ from tenacity.wait import wait_base
 
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
+from clients.cooldown import Cooldown
 from clients.deadline import remaining
 from clients.errors import DownstreamError
 from clients.policies import RetryPolicy
@@ -88,10 +91,19 @@ class Backoff(wait_base):
 class GiveUp(stop_base):
     """Whether to stop retrying now (see the module docstring for the rules, in order)."""
 
-    def __init__(self, policy: RetryPolicy, budget: RetryBudget, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        budget: RetryBudget,
+        breaker: CircuitBreaker,
+        cooldown: Cooldown | None = None,
+    ) -> None:
         self._policy = policy
         self._budget = budget
         self._breaker = breaker
+        self._cooldown = cooldown
+        self.waited_out = 0.0
+        """The end of the cool-down the coming wait outlasts (see `Cooldown.check`)."""
 
     def __call__(self, retry_state: RetryCallState) -> bool:
         policy = self._policy
@@ -105,6 +117,11 @@ class GiveUp(stop_base):
             return True
         if not self._breaker.allows_retry():
             return True
+        cooldown = self._cooldown
+        if cooldown is not None:
+            if cooldown.remaining > retry_state.upcoming_sleep:
+                return True
+            self.waited_out = cooldown.until
         return not self._budget.try_spend()
 
 
@@ -128,13 +145,16 @@ async def retry_call(
     breaker: CircuitBreaker,
     sleep: Sleep,
     rand: Callable[[], float] = random.random,
+    cooldown: Cooldown | None = None,
+    service: str = "",
 ) -> T:
     """Retry a call whose first attempt failed with `first`; returns or raises like `attempt`.
 
     The error finally raised carries in `attempts` the number of network attempts really made.
     """
+    give_up = GiveUp(policy, budget, breaker, cooldown)
     retrying = AsyncRetrying(
-        stop=GiveUp(policy, budget, breaker),
+        stop=give_up,
         wait=Backoff(policy, rand),
         retry=retry_if_exception(_retryable),
         sleep=sleep,
@@ -150,6 +170,9 @@ async def retry_call(
                     failed, replay = replay, None
                     raise failed
                 try:
+                    if cooldown is not None:
+                        # Another call may have started (or extended) a cool-down meanwhile.
+                        cooldown.check(service, waited_out=give_up.waited_out)
                     result = await attempt()
                 except DownstreamError as exc:
                     made += exc.attempts

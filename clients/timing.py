@@ -30,6 +30,9 @@ class CallTiming:
     outcome: str = "cancelled"
     """`ok`, a `DownstreamError.code`, or `cancelled` when a sibling's failure stopped it."""
     status: int | None = None
+    callers_fault: bool = False
+    """The call failed because the caller's own credentials or input were refused
+    (`Fault.CALLER`): no sign of trouble downstream."""
     attempts: int = 0
     """Network attempts started (retries and hedges included; 0 when none was made)."""
     cache: str | None = None

@@ -17,6 +17,7 @@ from clients.errors import (
     BadRequest,
     BadResponse,
     DownstreamError,
+    Fault,
     NotFound,
     RateLimited,
     Timeout,
@@ -33,14 +34,23 @@ _RETRYABLE_STATUSES = frozenset({502, 503, 504})
 _JWT = re.compile(r"eyJ[\w-]*\.[\w-]+\.[\w-]*")
 
 
-def error_for_status(service: str, response: httpx.Response) -> DownstreamError:
-    """The typed error for a non-2xx response."""
+def error_for_status(
+    service: str, response: httpx.Response, *, for_caller: bool = False
+) -> DownstreamError:
+    """The typed error for a non-2xx response.
+
+    `for_caller` says the call carried the frontend's own credentials or input (a bearer token,
+    a login): a 400/401/403 then refuses *them*, which is the caller's fault (a 4xx for the
+    frontend, never an outage). Without it the downstream refused the BFF's own request, which
+    no frontend can fix.
+    """
     status = response.status_code
     detail = downstream_message(response) or _generic_detail(response)
+    fault = Fault.CALLER if for_caller else None
     if status in (400, 422):
-        return BadRequest(service, detail, status=status)
+        return BadRequest(service, detail, status=status, fault=fault)
     if status in (401, 403):
-        return Unauthorized(service, detail, status=status)
+        return Unauthorized(service, detail, status=status, fault=fault)
     if status == 404:
         return NotFound(service, detail, status=status)
     if status == 429:

@@ -1790,7 +1790,7 @@ export interface components {
     parameters: {
         /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
         RequestId: string;
-        /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+        /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
         RequestTimeout: number;
     };
     requestBodies: never;
@@ -1812,7 +1812,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -1882,7 +1882,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1892,7 +1892,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1921,7 +1921,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -1991,7 +1991,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2001,7 +2001,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2030,7 +2030,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2100,7 +2100,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2110,7 +2110,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2139,7 +2139,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2209,7 +2209,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2219,7 +2219,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2248,7 +2248,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2305,7 +2305,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2315,7 +2315,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2349,7 +2349,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2406,7 +2406,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2416,7 +2416,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2445,7 +2445,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2471,7 +2471,7 @@ export interface operations {
                     "application/json": components["schemas"]["LoginResponse"];
                 };
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2492,7 +2492,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2502,7 +2502,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2531,7 +2531,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2557,7 +2557,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenPairResponse"];
                 };
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2578,7 +2578,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2588,7 +2588,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2617,7 +2617,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -2664,7 +2664,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The bearer token is missing, malformed or expired. */
+            /** @description The credentials are missing, malformed, forged, expired or unknown (whatever the auth API answered for them); the response carries `WWW-Authenticate: Bearer`. */
             401: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2685,7 +2685,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2695,7 +2695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2727,7 +2727,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2768,7 +2768,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2778,7 +2778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2807,7 +2807,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2848,7 +2848,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2858,7 +2858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2887,7 +2887,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
@@ -2938,7 +2938,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2948,7 +2948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2977,7 +2977,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;
@@ -3015,7 +3015,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream failed (5xx, reset) or answered something unusable. */
+            /** @description A required downstream failed (5xx, reset), answered something unusable, or refused the BFF's own request. */
             502: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3025,7 +3025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A required downstream is rate limiting, or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
+            /** @description A required downstream is rate limiting (it answered 429, or the BFF is waiting out its rate-limit window and did not call it), or its circuit is open (the BFF did not call it), or the BFF is at capacity (`overloaded`: the request could not start before its deadline); `Retry-After` says, in whole seconds, when to ask again. */
             503: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3054,7 +3054,7 @@ export interface operations {
             header?: {
                 /** @description An id for this request, echoed in the response and forwarded downstream; kept only if it is a plain token (letters, digits, `.`, `_`, `-`; at most 128), else replaced. */
                 "X-Request-ID"?: components["parameters"]["RequestId"];
-                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. */
+                /** @description Seconds this caller will wait. Lowers, never raises, the server's own deadline; no downstream call outlives it. A value below the server's floor (`BFF_MIN_REQUEST_TIMEOUT`, 0.05 s by default) is raised to it. */
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path?: never;

@@ -6,6 +6,9 @@ microsecond it spends is charged to the BFF under test.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -18,6 +21,7 @@ from simulator.auth import AuthRoutes
 from simulator.control import ControlRoutes
 from simulator.media import media_routes
 from simulator.middleware import SimulatorMiddleware, install_reset_log_filter
+from simulator.ratelimit import RateLimit
 from simulator.responses import (
     GZIP_LEVEL,
     GZIP_MINIMUM_SIZE,
@@ -40,14 +44,23 @@ async def _unknown_path(request: Request, exc: Exception) -> Response:
     return not_found_html(request.method, request.url.path)
 
 
-def create_simulator_app(*, seed: int = 42, delay_ms: int = 0) -> Starlette:
+def create_simulator_app(
+    *,
+    seed: int = 42,
+    delay_ms: int = 0,
+    rate_limit: RateLimit | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> Starlette:
     """A fresh simulator with its own data, fault rules and counters (`app.state.simulator`).
 
     `delay_ms` adds a fixed latency to every data route (not to `/__sim/*`), to stand in for the
-    network distance to a real downstream.
+    network distance to a real downstream. `rate_limit` starts it in rate-limit mode
+    (`simulator/ratelimit.py`), whose windows run on `clock` (tests pass a manual one).
     """
     install_reset_log_filter()
     state = SimulatorState.build(seed=seed, delay_ms=delay_ms)
+    state.rate_limiter.clock = clock
+    state.rate_limiter.configure(rate_limit)
     routes: list[BaseRoute] = [
         *ControlRoutes(state).routes(),
         *AuthRoutes(state).routes(),

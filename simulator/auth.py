@@ -4,6 +4,11 @@ Like the real service, login and refresh also set `accessToken`/`refreshToken` c
 Secure) and `/auth/me` falls back to the cookie when there is no Authorization header: a BFF that
 keeps a cookie jar on its shared client would leak one user's session to the next, so clients must
 not store cookies.
+
+`/auth/me` fails like the real service does for each kind of bad token: 401 for a missing,
+expired or malformed (not three-part) one, 500 with the JWT library's message for a forged or
+garbled one (`invalid signature`, `invalid token`, `jwt signature is required`), 400 `Invalid
+access token` for a valid token naming no user. All of them mean "the caller's token is bad".
 """
 
 from __future__ import annotations
@@ -62,6 +67,22 @@ def _set_cookies(response: Response, access: str, refresh: str, access_mins: flo
     )
 
 
+# DummyJSON's error handler maps these two messages of its JWT library to a 401; every other one
+# (a forged or garbled token: "invalid signature", "invalid token", "jwt signature is required")
+# falls through to its generic handler and is answered 500 with the library's message.
+_MAPPED_TOKEN_ERRORS = {
+    "jwt expired": "Token Expired!",
+    "jwt malformed": "Invalid/Expired Token!",
+}
+
+
+def _token_error(message: str) -> ApiError:
+    mapped = _MAPPED_TOKEN_ERRORS.get(message)
+    if mapped is not None:
+        return ApiError(401, mapped)
+    return ApiError(500, message)
+
+
 class AuthRoutes:
     def __init__(self, state: SimulatorState) -> None:
         self._by_username = {user["username"].lower(): user for user in state.data.users}
@@ -112,8 +133,8 @@ class AuthRoutes:
             token = credentials.strip()
         try:
             claims = jwt.decode(token, kind="access")
-        except jwt.TokenError:
-            raise ApiError(401, "Invalid/Expired Token!") from None
+        except jwt.TokenError as exc:
+            raise _token_error(str(exc)) from None
         user = self._user_for(claims)
         if user is None:
             raise ApiError(400, "Invalid access token")

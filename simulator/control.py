@@ -1,4 +1,4 @@
-"""The `/__sim/*` control plane: health, fault rules and request stats.
+"""The `/__sim/*` control plane: health, fault rules, the rate limit and request stats.
 
 These routes are never counted, delayed or faulted, so a test can always reconfigure a simulator
 that is busy failing on purpose.
@@ -13,6 +13,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from simulator.faults import InvalidRule, parse_rules
+from simulator.ratelimit import InvalidRateLimit, parse_rate_limit
 from simulator.responses import error_response, json_response
 from simulator.state import SimulatorState
 
@@ -29,6 +30,9 @@ class ControlRoutes:
             Route(f"{CONTROL_PREFIX}/faults", self.get_faults, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/faults", self.put_faults, methods=["PUT"]),
             Route(f"{CONTROL_PREFIX}/faults", self.delete_faults, methods=["DELETE"]),
+            Route(f"{CONTROL_PREFIX}/rate-limit", self.get_rate_limit, methods=["GET"]),
+            Route(f"{CONTROL_PREFIX}/rate-limit", self.put_rate_limit, methods=["PUT"]),
+            Route(f"{CONTROL_PREFIX}/rate-limit", self.delete_rate_limit, methods=["DELETE"]),
             Route(f"{CONTROL_PREFIX}/stats", self.get_stats, methods=["GET"]),
             Route(f"{CONTROL_PREFIX}/stats", self.delete_stats, methods=["DELETE"]),
         ]
@@ -58,9 +62,37 @@ class ControlRoutes:
         self._state.faults.clear()
         return Response(status_code=204)
 
+    def _rate_limit_json(self) -> Response:
+        config = self._state.rate_limiter.config
+        return json_response(config.to_json() if config is not None else None)
+
+    async def get_rate_limit(self, request: Request) -> Response:
+        return self._rate_limit_json()
+
+    async def put_rate_limit(self, request: Request) -> Response:
+        """`{"limit": 100, "window_s": 10}`: the real service's limit per client from now on."""
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, UnicodeDecodeError):
+            return error_response(400, "Invalid JSON body")
+        try:
+            config = parse_rate_limit(body)
+        except InvalidRateLimit as exc:
+            return error_response(400, str(exc))
+        self._state.rate_limiter.configure(config)
+        return self._rate_limit_json()
+
+    async def delete_rate_limit(self, request: Request) -> Response:
+        self._state.rate_limiter.configure(None)
+        return Response(status_code=204)
+
     async def get_stats(self, request: Request) -> Response:
-        return json_response(self._state.stats.to_json())
+        """Counts per path and route; `rateLimited`: requests answered 429 by the rate limit."""
+        return json_response(
+            {**self._state.stats.to_json(), "rateLimited": self._state.rate_limiter.refused}
+        )
 
     async def delete_stats(self, request: Request) -> Response:
         self._state.stats.reset()
+        self._state.rate_limiter.refused = 0
         return Response(status_code=204)

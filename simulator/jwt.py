@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import time
 from typing import Any, Literal
 
@@ -24,7 +25,12 @@ _HEADER = {"alg": "HS256", "typ": "JWT"}
 
 
 class TokenError(ValueError):
-    """The token is malformed, badly signed, of the wrong type or expired."""
+    """The token is malformed, badly signed, of the wrong type or expired.
+
+    `str(exc)` is the message the real service's JWT library (jsonwebtoken) gives for the same
+    token, since DummyJSON shows some of them to clients: "jwt malformed", "invalid token",
+    "jwt signature is required", "invalid algorithm", "invalid signature", "jwt expired".
+    """
 
 
 def _b64encode(raw: bytes) -> str:
@@ -63,28 +69,46 @@ def encode(
     return f"{signing_input}.{_b64encode(signature)}"
 
 
+_JWS = re.compile(r"[A-Za-z0-9_-]+?\.[A-Za-z0-9_-]+?\.([A-Za-z0-9_-]+)?")
+
+
 def decode(token: str, *, kind: TokenType = "access", now: float | None = None) -> dict[str, Any]:
-    """Verify signature, type and expiry; return the payload or raise TokenError."""
+    """Verify signature, type and expiry; return the payload or raise TokenError.
+
+    The checks run in jsonwebtoken's order, so each bad token fails with the message the real
+    service's library would give it.
+    """
+    if not token:
+        raise TokenError("jwt must be provided")
     parts = token.split(".")
     if len(parts) != 3:
-        raise TokenError("malformed token")
+        raise TokenError("jwt malformed")
     header_b64, payload_b64, signature_b64 = parts
+    if not _JWS.fullmatch(token):
+        raise TokenError("invalid token")
+    try:
+        header = json.loads(_b64decode(header_b64))
+        payload = json.loads(_b64decode(payload_b64))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise TokenError("invalid token") from exc
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise TokenError("invalid token")
+    if not signature_b64.strip():
+        raise TokenError("jwt signature is required")
+    if header.get("alg") != "HS256":
+        raise TokenError("invalid algorithm")
     signing_input = f"{header_b64}.{payload_b64}".encode("ascii", "replace")
     expected = hmac.new(_secret(kind), signing_input, hashlib.sha256).digest()
     try:
         signature = _b64decode(signature_b64)
-        header = json.loads(_b64decode(header_b64))
-        payload = json.loads(_b64decode(payload_b64))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TokenError("malformed token") from exc
+    except ValueError as exc:
+        raise TokenError("invalid signature") from exc
     if not hmac.compare_digest(signature, expected):
-        raise TokenError("bad signature")
-    if not isinstance(header, dict) or header.get("alg") != "HS256":
-        raise TokenError("unsupported algorithm")
-    if not isinstance(payload, dict) or payload.get("type") != kind:
-        raise TokenError("wrong token type")
+        raise TokenError("invalid signature")
+    if payload.get("type") != kind:
+        raise TokenError("invalid signature")
     exp = payload.get("exp")
     current = time.time() if now is None else now
     if not isinstance(exp, int | float) or exp <= current:
-        raise TokenError("expired")
+        raise TokenError("jwt expired")
     return payload

@@ -1,4 +1,5 @@
-"""The ASGI layer in front of the data routes: counting, redirects, delays and fault injection.
+"""The ASGI layer in front of the data routes: counting, the rate limit, redirects, delays and
+fault injection.
 
 It sits outside the gzip middleware, so faults act on the wire format directly: a `reset` aborts
 the connection itself and a `slow_body` paces the bytes the client actually receives.
@@ -25,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from simulator.control import CONTROL_PREFIX
 from simulator.faults import FaultRule
+from simulator.ratelimit import LIMIT_MESSAGE
 from simulator.responses import JSON_TYPE, dumps
 from simulator.state import SimulatorState
 
@@ -112,6 +114,15 @@ async def _capture(
     return start.get("status", 500), headers, b"".join(chunks)
 
 
+def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    async def sender(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *headers]}
+        await send(message)
+
+    return sender
+
+
 def _without_id(value: Any) -> Any:
     return {k: v for k, v in value.items() if k != "id"} if isinstance(value, dict) else value
 
@@ -159,6 +170,16 @@ class SimulatorMiddleware:
             return
         state = self.state
         state.stats.record(path, self._template(scope))
+
+        if state.rate_limiter.config is not None:
+            client = scope.get("client")
+            verdict = state.rate_limiter.hit(client[0] if client else "")
+            if verdict is not None:
+                if verdict.refused:
+                    extra = [*verdict.headers, (b"retry-after", str(verdict.retry_after).encode())]
+                    await _send_json(send, 429, {"message": LIMIT_MESSAGE}, extra)
+                    return
+                send = _with_headers(send, verdict.headers)
 
         if len(path) > 1 and path.endswith("/"):
             await self._redirect_without_slash(scope, send)

@@ -15,6 +15,7 @@ from typing import Any, Self
 import uvicorn
 
 from simulator.app import create_simulator_app
+from simulator.ratelimit import RateLimit
 
 KEEP_ALIVE_SECONDS = 5  # the real service closes idle keep-alive connections after 5 s
 _STARTUP_TIMEOUT_SECONDS = 15.0
@@ -29,10 +30,17 @@ def _best_http() -> str:
     return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
 
 
-def serve(host: str = "127.0.0.1", port: int = 9100, *, delay_ms: int = 0, seed: int = 42) -> None:
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 9100,
+    *,
+    delay_ms: int = 0,
+    seed: int = 42,
+    rate_limit: RateLimit | None = None,
+) -> None:
     """Run the simulator in the foreground until interrupted."""
     uvicorn.run(
-        create_simulator_app(seed=seed, delay_ms=delay_ms),
+        create_simulator_app(seed=seed, delay_ms=delay_ms, rate_limit=rate_limit),
         host=host,
         port=port,
         loop=_best_loop(),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from simulator.data import Dataset, build_dataset
 from simulator.faults import FaultRules
+from simulator.ratelimit import RateLimiter
 from simulator.responses import EntityCache
 from simulator.stats import RequestStats
 
@@ -23,6 +24,7 @@ class SimulatorState:
     faults: FaultRules = field(init=False)
     stats: RequestStats = field(default_factory=RequestStats)
     cache: EntityCache = field(default_factory=EntityCache)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     rng: random.Random = field(init=False)
 
     def __post_init__(self) -> None:

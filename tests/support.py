@@ -19,6 +19,7 @@ from bff.settings import Settings
 from clients import SERVICES, Downstreams
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
+from clients.registry import shared_cooldowns
 
 SENSITIVE_KEYS = frozenset(
     {"password", "bank", "ssn", "ein", "crypto", "ip", "macAddress", "userAgent"}
@@ -90,12 +91,16 @@ USER: dict[str, Any] = {
 
 
 def reset_resilience(downstreams: Downstreams) -> None:
-    """Fresh breakers and retry budgets for every service of a running app (between tests that
-    share one app). Plain attribute swaps: the event loop's thread only reads them per call."""
+    """Fresh breakers, retry budgets and rate-limit cool-downs for every service of a running app
+    (between tests that share one app). Plain attribute swaps: the event loop's thread only reads
+    them per call."""
+    policies = {name: getattr(downstreams, name).downstream.policy for name in SERVICES}
+    cooldowns = shared_cooldowns(policies)
     for name in SERVICES:
         client = getattr(downstreams, name).downstream
         client.breaker = CircuitBreaker(name, client.policy.breaker)
         client.budget = RetryBudget(client.policy.budget)
+        client.cooldown = cooldowns[name]
 
 
 def simulator_media_origins(simulator_url: str, **query: list[str]) -> dict[str, Any]:
@@ -133,7 +138,14 @@ class Simulator:
 
     def clear(self) -> None:
         self.control.delete("/__sim/faults").raise_for_status()
+        self.control.delete("/__sim/rate-limit").raise_for_status()
         self.control.delete("/__sim/stats").raise_for_status()
+
+    def rate_limit(self, limit: int, window_s: float) -> None:
+        response = self.control.put(
+            "/__sim/rate-limit", json={"limit": limit, "window_s": window_s}
+        )
+        response.raise_for_status()
 
     def stats(self) -> dict[str, Any]:
         response = self.control.get("/__sim/stats")
@@ -180,7 +192,8 @@ def pool_in_use(http: httpx.AsyncClient) -> int:
         return len(connector._acquired) + waiting
     pool = transport._pool
     busy = sum(1 for conn in pool.connections if not conn.is_idle() and not conn.is_closed())
-    return busy + len(pool._requests)
+    # `_requests` holds active requests too: only the queued ones are waiting for a connection.
+    return busy + sum(1 for request in pool._requests if request.is_queued())
 
 
 def wait_until(condition: Callable[[], bool], *, within: float = 5.0) -> bool:

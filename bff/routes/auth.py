@@ -17,6 +17,7 @@ from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
 from clients import BadRequest, Unauthorized
+from clients.errors import DownstreamError
 from schemas.responses import (
     CartSummary,
     LoginRequest,
@@ -40,6 +41,13 @@ def _unauthorized(detail: str) -> BFFError:
     return BFFError(401, detail, code="unauthorized", headers=_CHALLENGE)
 
 
+def _refused_unless_callers_fault(exc: DownstreamError) -> None:
+    """A refusal that is not about the caller's credentials is the BFF's problem: re-raised, it
+    becomes a 502 (``bff/errors.py``)."""
+    if not exc.callers_fault:
+        raise exc
+
+
 async def bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> str:
@@ -60,7 +68,8 @@ async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
             body.password.get_secret_value(),
             expires_in_mins=body.expires_in_mins,
         )
-    except (BadRequest, Unauthorized):
+    except (BadRequest, Unauthorized) as exc:
+        _refused_unless_callers_fault(exc)
         raise _unauthorized("Invalid username or password.") from None
     return LoginResponse(
         access_token=result.access_token,
@@ -81,7 +90,8 @@ async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
         pair = await auth.refresh(
             body.refresh_token.get_secret_value(), expires_in_mins=body.expires_in_mins
         )
-    except (BadRequest, Unauthorized):
+    except (BadRequest, Unauthorized) as exc:
+        _refused_unless_callers_fault(exc)
         raise _unauthorized("The refresh token is invalid or expired.") from None
     return TokenPairResponse(access_token=pair.access_token, refresh_token=pair.refresh_token)
 

@@ -112,11 +112,20 @@ SCREEN_OK: Responses = {
 """A screen's success, which may be partial, and its revalidation."""
 
 NOT_FOUND: Responses = {404: problem_doc("The screen's main resource does not exist.")}
-UNAUTHORIZED: Responses = {401: problem_doc("The bearer token is missing, malformed or expired.")}
+UNAUTHORIZED: Responses = {
+    401: problem_doc(
+        "The credentials are missing, malformed, forged, expired or unknown (whatever the auth "
+        "API answered for them); the response carries `WWW-Authenticate: Bearer`."
+    )
+}
 DOWNSTREAM_FAILURES: Responses = {
-    502: problem_doc("A required downstream failed (5xx, reset) or answered something unusable."),
+    502: problem_doc(
+        "A required downstream failed (5xx, reset), answered something unusable, or refused "
+        "the BFF's own request."
+    ),
     503: problem_doc(
-        "A required downstream is rate limiting, or its circuit is open (the BFF did not call "
+        "A required downstream is rate limiting (it answered 429, or the BFF is waiting out its "
+        "rate-limit window and did not call it), or its circuit is open (the BFF did not call "
         "it), or the BFF is at capacity (`overloaded`: the request could not start before its "
         "deadline); `Retry-After` says, in whole seconds, when to ask again."
     ),

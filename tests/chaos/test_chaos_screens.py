@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from chaos_support import ChaosBFF, sections, serve_bff
-from support import Simulator, assert_problem
+from support import Simulator, assert_problem, reset_resilience
 
 from simulator import BackgroundServer
 
@@ -42,9 +42,17 @@ SETTINGS: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def chaos(simulator_server: BackgroundServer) -> Iterator[ChaosBFF]:
+def _chaos_server(simulator_server: BackgroundServer) -> Iterator[ChaosBFF]:
     with serve_bff(simulator_server.url, **SETTINGS) as bff:
         yield bff
+
+
+@pytest.fixture
+def chaos(_chaos_server: ChaosBFF) -> ChaosBFF:
+    """The module's BFF, with fresh resilience state: a 429 of one test starts a rate-limit
+    cool-down of that service, which must not refuse the next test's calls."""
+    reset_resilience(_chaos_server.downstreams)
+    return _chaos_server
 
 
 @pytest.fixture

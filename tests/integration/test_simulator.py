@@ -10,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
+from support import ManualClock
 
 from simulator import BackgroundServer, create_simulator_app
 from simulator import jwt as sim_jwt
+from simulator.ratelimit import RateLimit
 
 pytestmark = pytest.mark.integration
 
@@ -510,13 +512,28 @@ def expired_token(kind: sim_jwt.TokenType) -> str:
     return sim_jwt.encode(claims, kind=kind, expires_in_mins=1, now=time.time() - 3600)
 
 
+def forged_token(how: str) -> str:
+    """A token for user 1 that fails in one of the ways a forger's would."""
+    token = sim_jwt.encode({"id": 1, "username": "emilys"})
+    head, body, signature = token.split(".")
+    if how == "signature":
+        return f"{head}.{body}.{signature[::-1]}"
+    if how == "unsigned":
+        return f"{head}.{body}."
+    return sim_jwt.encode({"id": 1, "username": "nobody-by-this-name"})
+
+
 @pytest.mark.parametrize(
     ("headers", "status", "message"),
     [
         ({}, 401, "Access Token is required"),
-        ({"Authorization": "Bearer not.a.jwt"}, 401, "Invalid/Expired Token!"),
         ({"Authorization": "Bearer garbage"}, 401, "Invalid/Expired Token!"),
-        ({"Authorization": f"Bearer {expired_token('access')}"}, 401, "Invalid/Expired Token!"),
+        ({"Authorization": f"Bearer {expired_token('access')}"}, 401, "Token Expired!"),
+        # Forged or garbled JWTs: the real service answers 500 with its JWT library's message.
+        ({"Authorization": "Bearer not.a.jwt"}, 500, "invalid token"),
+        ({"Authorization": f"Bearer {forged_token('signature')}"}, 500, "invalid signature"),
+        ({"Authorization": f"Bearer {forged_token('unsigned')}"}, 500, "jwt signature is required"),
+        ({"Authorization": f"Bearer {forged_token('unknown-user')}"}, 400, "Invalid access token"),
     ],
 )
 def test_me_errors(
@@ -532,7 +549,9 @@ def test_tokens_are_not_interchangeable(client: httpx.Client) -> None:
     as_access = client.get(
         "/auth/me", headers={"Authorization": f"Bearer {session['refreshToken']}"}
     )
-    assert as_access.status_code == 401
+    # Signed with the refresh secret: to the access check it is a forged token.
+    assert as_access.status_code == 500
+    assert as_access.json() == {"message": "invalid signature"}
     as_refresh = client.post("/auth/refresh", json={"refreshToken": session["accessToken"]})
     assert as_refresh.status_code == 403
 
@@ -698,9 +717,15 @@ def test_stats_per_path_and_route(client: httpx.Client) -> None:
         "total": 5,
         "paths": {"/users/1": 2, "/users/2": 1, "/products/1": 1, "/http/404": 1},
         "routes": {"/users/{id}": 3, "/products/{id}": 1, "/http/{code}": 1},
+        "rateLimited": 0,
     }
     assert client.delete("/__sim/stats").status_code == 204
-    assert client.get("/__sim/stats").json() == {"total": 0, "paths": {}, "routes": {}}
+    assert client.get("/__sim/stats").json() == {
+        "total": 0,
+        "paths": {},
+        "routes": {},
+        "rateLimited": 0,
+    }
 
 
 # --- instances and the background server ----------------------------------------------------------
@@ -723,3 +748,46 @@ def test_fixed_delay_applies_to_data_routes() -> None:
         assert client.get("/quotes/1").status_code == 200
         assert time.perf_counter() - started >= 0.15
         assert client.get("/__sim/health").status_code == 200
+
+
+# --- rate limit ----------------------------------------------------------------------------------
+
+
+def test_rate_limit_mode_behaves_like_express_rate_limit() -> None:
+    clock = ManualClock()
+    app = create_simulator_app(rate_limit=RateLimit(limit=3, window_s=10), clock=clock)
+    with BackgroundServer(app) as server, httpx.Client(base_url=server.url) as http:
+        answers = [http.get("/products/1") for _ in range(4)]
+
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert [a.headers["x-ratelimit-remaining"] for a in answers] == ["2", "1", "0", "0"]
+        assert {a.headers["x-ratelimit-limit"] for a in answers} == {"3"}
+        reset = int(answers[0].headers["x-ratelimit-reset"])
+        assert time.time() < reset <= time.time() + 11
+        limited = answers[-1]
+        assert limited.headers["retry-after"] == "10"
+        assert limited.json() == {"message": "request limit exceeded, please wait a few seconds"}
+        assert http.get("/__sim/stats").json()["rateLimited"] == 1
+        assert http.get("/__sim/health").status_code == 200, "the control plane is never limited"
+
+        clock.advance(10)
+
+        fresh = http.get("/products/1")
+        assert fresh.status_code == 200
+        assert fresh.headers["x-ratelimit-remaining"] == "2"
+
+
+def test_rate_limit_is_switched_by_the_control_api(client: httpx.Client) -> None:
+    assert client.get("/__sim/rate-limit").json() is None
+    assert "x-ratelimit-limit" not in client.get("/products/1").headers
+
+    put = client.put("/__sim/rate-limit", json={"limit": 100, "window_s": 10})
+    assert put.json() == {"limit": 100, "window_s": 10.0}
+    try:
+        assert client.get("/products/1").headers["x-ratelimit-limit"] == "100"
+        bad = client.put("/__sim/rate-limit", json={"limit": 0})
+        assert bad.status_code == 400
+        assert "limit" in bad.json()["message"]
+    finally:
+        client.delete("/__sim/rate-limit").raise_for_status()
+    assert "x-ratelimit-limit" not in client.get("/products/1").headers

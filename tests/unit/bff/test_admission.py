@@ -8,6 +8,7 @@ import pytest
 from bff.admission import Admission
 from bff.errors import BFFError
 from clients import set_deadline
+from clients.cache import SingleFlight
 from clients.deadline import deadline_var
 
 pytestmark = pytest.mark.anyio
@@ -56,3 +57,42 @@ async def test_a_request_that_cannot_start_before_its_deadline_is_refused() -> N
     assert refused.value.code == "overloaded"
     assert refused.value.headers == {"Retry-After": "1"}
     assert (admission.in_flight, admission.waiting, admission.refused) == (0, 0, 1)
+
+
+async def test_a_slot_is_held_until_the_shared_calls_its_request_started_have_ended() -> None:
+    admission = Admission(1)
+    flights = SingleFlight()
+    done = asyncio.Event()
+
+    async with admission.slot():
+        # The request gives up waiting at once; the shared call goes on for the cache.
+        flights.start("users:/users/1?", done.wait)
+
+    assert (admission.in_flight, admission.lingering) == (0, 1)
+    later = asyncio.create_task(_enter(admission))
+    await asyncio.sleep(0)
+    assert not later.done(), "no new screen while the abandoned call runs"
+
+    done.set()
+    await later
+    assert (admission.in_flight, admission.lingering, admission.waiting) == (0, 0, 0)
+
+
+async def test_a_request_whose_calls_ended_frees_its_slot_at_once() -> None:
+    admission = Admission(1)
+    flights = SingleFlight()
+
+    async with admission.slot():
+        await flights.run("users:/users/1?", _answer)
+
+    assert admission.lingering == 0
+    await _enter(admission)
+
+
+async def _answer() -> int:
+    return 1
+
+
+async def _enter(admission: Admission) -> None:
+    async with admission.slot():
+        pass

@@ -15,6 +15,7 @@ from bff.observability import (
     UNMATCHED_ROUTE,
     RequestContextMiddleware,
     RequestRecord,
+    _budget,
     mark_partial,
 )
 from clients.timing import CallTiming, calls_var
@@ -107,3 +108,23 @@ def test_a_failing_observer_fails_neither_the_request_nor_the_others(
     assert len(records) == 1
     assert any("request observer" in record.getMessage() for record in caplog.records)
     assert any(record.levelno == logging.ERROR for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("header", "budget"),
+    [
+        (None, 10.0),
+        ("2.5", 2.5),
+        ("0.001", 0.05),  # raised to the floor: shorter starts calls nobody waits for
+        ("60", 10.0),  # lowers, never raises
+        ("0", 10.0),  # unusable values are ignored
+        ("-1", 10.0),
+        ("nan", 10.0),
+        ("soon", 10.0),
+    ],
+)
+def test_the_request_deadline_has_a_floor(header: str | None, budget: float) -> None:
+    headers = [] if header is None else [(b"x-request-timeout", header.encode())]
+    scope = {"type": "http", "headers": headers}
+
+    assert _budget(scope, 10.0, 0.05) == budget
