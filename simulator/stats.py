@@ -36,5 +36,5 @@ class RequestStats:
             "total": self.total,
             "paths": dict(self.paths),
             "routes": dict(self.routes),
-            "picture_bytes": self.picture_bytes,
+            "pictureBytes": self.picture_bytes,
         }

@@ -380,7 +380,7 @@ def test_frontends_leaving_at_once_stop_the_origin_reads() -> None:
 
 def app_stats(url: str) -> Callable[[], int]:
     def picture_bytes() -> int:
-        value: int = httpx.get(f"{url}/__sim/stats").json()["picture_bytes"]
+        value: int = httpx.get(f"{url}/__sim/stats").json()["pictureBytes"]
         return value
 
     return picture_bytes

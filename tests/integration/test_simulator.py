@@ -718,6 +718,7 @@ def test_stats_per_path_and_route(client: httpx.Client) -> None:
         "paths": {"/users/1": 2, "/users/2": 1, "/products/1": 1, "/http/404": 1},
         "routes": {"/users/{id}": 3, "/products/{id}": 1, "/http/{code}": 1},
         "rateLimited": 0,
+        "pictureBytes": 0,
     }
     assert client.delete("/__sim/stats").status_code == 204
     assert client.get("/__sim/stats").json() == {
@@ -725,6 +726,7 @@ def test_stats_per_path_and_route(client: httpx.Client) -> None:
         "paths": {},
         "routes": {},
         "rateLimited": 0,
+        "pictureBytes": 0,
     }
 
 
