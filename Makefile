@@ -13,7 +13,8 @@ OPENAPI_REF  ?= HEAD
 APT          := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
-	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools
+	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools \
+	bench-compression
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -108,6 +109,10 @@ bench: install bench-tools
 ## bench-smoke: the same runner with tiny durations (seconds); bench/results/smoke.{md,json}
 bench-smoke: install bench-tools
 	$(BIN)/python -m bench --profile smoke
+
+## bench-compression: bytes saved and CPU per request of each coding and level, a few seconds
+bench-compression: install
+	$(BIN)/python -m bench.compression --output bench/results/compression.md
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules

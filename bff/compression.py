@@ -19,7 +19,7 @@ What this module adds:
   matches nothing (the client holds a representation it would not get now), so it gets a full
   answer. Apache's mod_deflate appended such suffixes without stripping them and broke 304s.
 
-Levels (zstd 3, brotli 4, gzip 6) were chosen with ``bench/compression.py``: see the README.
+Levels (zstd 3, brotli 5, gzip 6) were chosen with ``bench/compression.py``: see the README.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ENCODINGS = ("zstd", "br", "gzip")
 """The codings offered, in the server's order of preference (starlette-compress's order)."""
 
 ZSTD_LEVEL = 3
-BROTLI_QUALITY = 4
+BROTLI_QUALITY = 5
 GZIP_LEVEL = 6
 
 NDJSON = "application/x-ndjson"

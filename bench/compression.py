@@ -1,0 +1,162 @@
+"""How much compressing the BFF's answers saves, and what it costs per request.
+
+Runs the simulator and a BFF on 127.0.0.1 (ephemeral ports), fetches the real identity bodies of
+a few screens and of the NDJSON export, then compresses each with every coding at several levels
+(the NDJSON export per page, with a flush per page, as the BFF sends it), timing process CPU.
+Prints a Markdown table: bytes, share saved and CPU microseconds per request. Bounded: a fixed
+number of repetitions per cell (``--repeat``), a few seconds in all.
+
+    python -m bench.compression [--repeat 200] [--output bench/results/compression.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import brotli
+import httpx
+import zstandard
+
+from bff.app import create_app
+from bff.settings import Settings
+from simulator import BackgroundServer, create_simulator_app
+
+SCREENS = ("/v1/home", "/v1/search?q=a", "/v1/users/1/profile", "/v1/products/1")
+EXPORT = "/v1/export/products.ndjson"
+PAGE_SIZE = 50
+LEVELS: dict[str, tuple[int, ...]] = {
+    "gzip": (1, 4, 6, 9),
+    "br": (1, 4, 5, 6, 9, 11),
+    "zstd": (1, 3, 6, 12),
+}
+
+Compress = Callable[[Sequence[bytes]], int]
+
+
+def compressor(coding: str, level: int) -> Compress:
+    """Compress the chunks as one stream, flushing after each (as the BFF sends the export);
+    return the compressed size."""
+    if coding == "gzip":
+
+        def run_gzip(chunks: Sequence[bytes]) -> int:
+            if len(chunks) == 1:
+                return len(gzip.compress(chunks[0], compresslevel=level))
+            encoder = zlib.compressobj(level, zlib.DEFLATED, 31)
+            size = sum(
+                len(encoder.compress(c)) + len(encoder.flush(zlib.Z_SYNC_FLUSH)) for c in chunks
+            )
+            return size + len(encoder.flush())
+
+        return run_gzip
+    if coding == "br":
+
+        def run_br(chunks: Sequence[bytes]) -> int:
+            if len(chunks) == 1:
+                return len(brotli.compress(chunks[0], quality=level))
+            encoder = brotli.Compressor(quality=level)
+            size = sum(len(encoder.process(c)) + len(encoder.flush()) for c in chunks)
+            return size + len(encoder.finish())
+
+        return run_br
+
+    def run_zstd(chunks: Sequence[bytes]) -> int:
+        codec = zstandard.ZstdCompressor(level=level)
+        if len(chunks) == 1:
+            return len(codec.compress(chunks[0]))
+        encoder = codec.compressobj()
+        size = sum(
+            len(encoder.compress(c)) + len(encoder.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
+            for c in chunks
+        )
+        return size + len(encoder.flush())
+
+    return run_zstd
+
+
+@dataclass(frozen=True)
+class Row:
+    body: str
+    identity: int
+    coding: str
+    level: int
+    size: int
+    cpu_us: float
+
+    @property
+    def saved(self) -> float:
+        return 1 - self.size / self.identity
+
+
+def fetch_bodies() -> dict[str, list[bytes]]:
+    """Each body as the BFF sends it: one chunk per screen, one per export page."""
+    with BackgroundServer(create_simulator_app()) as simulator:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            downstream_url=simulator.url,
+            export_page_size=PAGE_SIZE,
+            compression_enabled=False,
+        )
+        with (
+            BackgroundServer(create_app(settings)) as bff,
+            httpx.Client(base_url=bff.url, timeout=30) as client,
+        ):
+            bodies = {path: [client.get(path).raise_for_status().content] for path in SCREENS}
+            with client.stream("GET", EXPORT) as response:
+                lines = b"".join(response.iter_bytes()).splitlines(keepends=True)
+            bodies[EXPORT] = [
+                b"".join(lines[i : i + PAGE_SIZE]) for i in range(0, len(lines), PAGE_SIZE)
+            ]
+    return bodies
+
+
+def measure(bodies: dict[str, list[bytes]], repeat: int) -> list[Row]:
+    rows = []
+    for path, chunks in bodies.items():
+        identity = sum(len(chunk) for chunk in chunks)
+        runs = max(1, repeat // len(chunks)) if len(chunks) > 1 else repeat
+        for coding, levels in LEVELS.items():
+            for level in levels:
+                run = compressor(coding, level)
+                size = run(chunks)  # warm-up, and the size
+                started = time.process_time()
+                for _ in range(runs):
+                    run(chunks)
+                cpu = (time.process_time() - started) / runs
+                rows.append(Row(path, identity, coding, level, size, cpu * 1e6))
+    return rows
+
+
+def report(rows: list[Row]) -> str:
+    lines = [
+        "| body | identity bytes | coding | level | bytes | saved | CPU µs per request |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        lines.append(
+            f"| `{row.body}` | {row.identity:,} | {row.coding} | {row.level} | {row.size:,} "
+            f"| {row.saved:.1%} | {row.cpu_us:,.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=200, help="compressions per cell")
+    parser.add_argument("--output", type=Path, default=None, help="also write the table here")
+    args = parser.parse_args(argv)
+    table = report(measure(fetch_bodies(), args.repeat))
+    print(table, end="")
+    if args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(table, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
