@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import brotli
+import brotli  # type: ignore[import-untyped]
 import httpx
 import zstandard
 
@@ -97,7 +97,7 @@ def fetch_bodies() -> dict[str, list[bytes]]:
     """Each body as the BFF sends it: one chunk per screen, one per export page."""
     with BackgroundServer(create_simulator_app()) as simulator:
         settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
+            _env_file=None,
             downstream_url=simulator.url,
             export_page_size=PAGE_SIZE,
             compression_enabled=False,
