@@ -63,7 +63,7 @@ export function missing(meta: Meta, name: string): HTMLElement {
   return h(
     "p",
     { class: "missing", "data-missing": name },
-    `${name} ${status === "stale" ? "are stale" : "unavailable"} (${status.replace("_", " ")})`,
+    `No ${name} to show: ${status.replace("_", " ")}`,
   );
 }
 

@@ -33,7 +33,7 @@ export function sectionsPanel(meta) {
 /** What a section the screen could do without looks like when it is null. */
 export function missing(meta, name) {
     const status = meta.sections[name]?.status ?? "error";
-    return h("p", { class: "missing", "data-missing": name }, `${name} ${status === "stale" ? "are stale" : "unavailable"} (${status.replace("_", " ")})`);
+    return h("p", { class: "missing", "data-missing": name }, `No ${name} to show: ${status.replace("_", " ")}`);
 }
 export function footer(exchange) {
     return h("footer", { id: "exchange" }, `HTTP ${exchange.status}`, exchange.requestId ? ` · request ${exchange.requestId}` : "", exchange.serverTotalMs !== null ? ` · server ${exchange.serverTotalMs.toFixed(1)} ms` : "");
