@@ -8,13 +8,14 @@ PORT   ?= 8000
 # Contract tooling: the TypeScript generator and compiler (npm, in openapi/node_modules) and the
 # Debian chromium that the docs-page test drives. Installed only when missing.
 NODE_STAMP   := openapi/node_modules/.installed-stamp
+WEB_STAMP    := examples/web/node_modules/.installed-stamp
 CHROMIUM     := /usr/bin/chromium
 OPENAPI_REF  ?= HEAD
 APT          := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
 .PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
 	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools \
-	bench-compression
+	bench-compression web-tools web
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,7 +44,19 @@ $(NODE_STAMP): openapi/package.json
 ## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
 node-tools: $(NODE_STAMP)
 
-## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000)
+$(WEB_STAMP): examples/web/package.json
+	@$(MAKE) --no-print-directory system-tools
+	cd examples/web && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## web-tools: the example web app's npm packages (openapi-fetch, typescript; examples/web)
+web-tools: $(WEB_STAMP)
+
+## web: rebuild the example web app (examples/web/site/js and site/vendor, committed)
+web: web-tools
+	cd examples/web && npm run --silent build
+
+## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000, web app on :5173)
 run: install
 	$(BIN)/bff demo --host $(HOST) --port $(PORT)
 
@@ -55,7 +68,7 @@ simulator: install
 	$(BIN)/bff simulator --host $(HOST) --port 9100
 
 ## test: lint, type-check, then the whole suite
-test: install system-tools node-tools bench-tools lint typecheck
+test: install system-tools node-tools web-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
 lint: install
@@ -85,14 +98,14 @@ openapi-check: install
 	$(BIN)/python -m bff.openapi_diff --base-ref $(OPENAPI_REF)
 
 ## contract: the contract tests (published spec, types, Schemathesis, downstream contracts)
-contract: install system-tools node-tools
+contract: install system-tools node-tools web-tools
 	$(BIN)/pytest tests/contract
 
 ## e2e: the docs and status pages in headless Chromium
 e2e: install system-tools
 	$(BIN)/pytest tests/e2e
 
-## screenshots: run the browser tests and refresh docs/status.png (shown in the README)
+## screenshots: run the browser tests and refresh docs/status.png and docs/web-app.png (README)
 screenshots: install system-tools
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e
 
@@ -115,4 +128,5 @@ bench-compression: install
 	$(BIN)/python -m bench.compression --output bench/results/compression.md
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules \
+		examples/web/node_modules
