@@ -101,8 +101,9 @@ def _demo(args: argparse.Namespace) -> int:
             web = stack.enter_context(BackgroundServer(web_app(args.web_dir), host, args.web_port))
             # The example app calls the BFF from its own origin: allow it, besides any origins
             # the environment lists.
-            origins = dict.fromkeys((*settings.cors_origins, *web_origins(host, web.port)))
-            settings = Settings(downstream_url=simulator.url, cors_origins=",".join(origins))
+            if "*" not in settings.cors_origins:
+                origins = dict.fromkeys((*settings.cors_origins, *web_origins(host, web.port)))
+                settings = Settings(downstream_url=simulator.url, cors_origins=",".join(origins))
             web_url = f"http://{host}:{web.port}/" + (
                 "" if port == 8000 else f"?bff=http://{host}:{port}"
             )
