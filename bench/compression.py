@@ -132,6 +132,14 @@ def measure(bodies: dict[str, list[bytes]], repeat: int) -> list[Row]:
     return rows
 
 
+HEADING = (
+    "# Compression: bytes and CPU per request\n\n"
+    "Written by `make bench-compression` (`bench/compression.py`): each body compressed by each "
+    "coding and level, CPU as process time per compression, the mean over the repetitions; the "
+    f"NDJSON export flushed per {PAGE_SIZE}-product page, as the BFF sends it.\n\n"
+)
+
+
 def report(rows: list[Row]) -> str:
     lines = [
         "| body | identity bytes | coding | level | bytes | saved | CPU µs per request |",
@@ -154,7 +162,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(table, end="")
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)
-        args.output.write_text(table, encoding="utf-8")
+        args.output.write_text(HEADING + table, encoding="utf-8")
     return 0
 
 
