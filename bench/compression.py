@@ -16,6 +16,7 @@ import gzip
 import time
 import zlib
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import httpx
 import zstandard
 
 from bff.app import create_app
+from bff.compression import install_compression
 from bff.settings import Settings
 from simulator import BackgroundServer, create_simulator_app
 
@@ -32,7 +34,7 @@ EXPORT = "/v1/export/products.ndjson"
 PAGE_SIZE = 50
 LEVELS: dict[str, tuple[int, ...]] = {
     "gzip": (1, 4, 6, 9),
-    "br": (1, 4, 5, 6, 9, 11),
+    "br": (1, 2, 3, 4, 5, 9, 11),
     "zstd": (1, 3, 6, 12),
 }
 
@@ -115,6 +117,85 @@ def fetch_bodies() -> dict[str, list[bytes]]:
     return bodies
 
 
+END_TO_END: tuple[tuple[str, int | None], ...] = (
+    ("identity", None),  # compression off
+    ("gzip", 1),
+    ("gzip", 6),
+    ("br", 1),
+    ("br", 3),
+    ("br", 4),
+    ("br", 5),
+    ("zstd", 1),
+    ("zstd", 3),
+)
+
+
+def end_to_end(requests: int, rounds: int = 10) -> list[tuple[str, int | None, float, int]]:
+    """CPU per request of a whole round trip of `/v1/home` (cache warm) through real BFFs on
+    loopback sockets, in this process (server threads and client together, so the differences
+    between rows are the server's compression); bodies are read raw. The variants take turns,
+    `rounds` times, so that a change of the machine's load hits all alike. Unlike the codec
+    table, this includes what a call costs inside a busy server rather than in a tight loop."""
+    with ExitStack() as stack:
+        simulator = stack.enter_context(BackgroundServer(create_simulator_app()))
+        clients = []
+        for coding, level in END_TO_END:
+            settings = Settings(
+                _env_file=None,
+                downstream_url=simulator.url,
+                cache_enabled=True,
+                compression_enabled=False,
+            )
+            app = create_app(settings)
+            if level is not None:
+                levels = {"gzip": "gzip_level", "br": "brotli_quality", "zstd": "zstd_level"}
+                install_compression(
+                    app, minimum_size=settings.compression_min_size, **{levels[coding]: level}
+                )
+            bff = stack.enter_context(BackgroundServer(app))
+            client = stack.enter_context(
+                httpx.Client(base_url=bff.url, timeout=30, headers={"Accept-Encoding": coding})
+            )
+            clients.append(client)
+
+        def once(client: httpx.Client) -> int:
+            with client.stream("GET", "/v1/home") as response:
+                return len(b"".join(response.iter_raw()))
+
+        sizes = [once(client) for client in clients]
+        for client in clients:
+            for _ in range(50):  # warm: the cache, the pools, the codecs
+                once(client)
+        cpu = [0.0] * len(clients)
+        per_round = max(1, requests // rounds)
+        for _ in range(rounds):
+            for index, client in enumerate(clients):
+                started = time.process_time()
+                for _ in range(per_round):
+                    once(client)
+                cpu[index] += time.process_time() - started
+    done = per_round * rounds
+    return [
+        (coding, level, cpu[i] / done * 1e6, sizes[i])
+        for i, (coding, level) in enumerate(END_TO_END)
+    ]
+
+
+def end_to_end_report(results: list[tuple[str, int | None, float, int]]) -> str:
+    base = results[0][2]
+    lines = [
+        "\n## `/v1/home` end to end (cache warm, one process)\n",
+        "| coding | level | bytes on the wire | CPU µs per request | over identity |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {coding} | {'' if level is None else level} | {size:,} | {cpu:,.0f} | "
+        f"{cpu - base:+,.0f} |"
+        for coding, level, cpu, size in results
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def measure(bodies: dict[str, list[bytes]], repeat: int) -> list[Row]:
     rows = []
     for path, chunks in bodies.items():
@@ -157,8 +238,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=200, help="compressions per cell")
     parser.add_argument("--output", type=Path, default=None, help="also write the table here")
+    parser.add_argument("--requests", type=int, default=500, help="round trips per variant")
     args = parser.parse_args(argv)
-    table = report(measure(fetch_bodies(), args.repeat))
+    table = report(measure(fetch_bodies(), args.repeat)) + end_to_end_report(
+        end_to_end(args.requests)
+    )
     print(table, end="")
     if args.output is not None:
         args.output.parent.mkdir(parents=True, exist_ok=True)

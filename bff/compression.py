@@ -19,7 +19,7 @@ What this module adds:
   matches nothing (the client holds a representation it would not get now), so it gets a full
   answer. Apache's mod_deflate appended such suffixes without stripping them and broke 304s.
 
-Levels (zstd 3, brotli 5, gzip 6) were chosen with ``bench/compression.py``: see the README.
+Levels (zstd 3, brotli 3, gzip 6) were chosen with ``bench/compression.py``: see the README.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ ENCODINGS = ("zstd", "br", "gzip")
 """The codings offered, in the server's order of preference (starlette-compress's order)."""
 
 ZSTD_LEVEL = 3
-BROTLI_QUALITY = 5
+BROTLI_QUALITY = 3
 GZIP_LEVEL = 6
 
 NDJSON = "application/x-ndjson"
@@ -138,14 +138,22 @@ def register_types() -> None:
         remove_compress_type(media_type)
 
 
-def install_compression(app: FastAPI, *, minimum_size: int) -> None:
-    """Compression inside, per-coding entity tags around it (middleware added later is outer)."""
+def install_compression(
+    app: FastAPI,
+    *,
+    minimum_size: int,
+    zstd_level: int = ZSTD_LEVEL,
+    brotli_quality: int = BROTLI_QUALITY,
+    gzip_level: int = GZIP_LEVEL,
+) -> None:
+    """Compression inside, per-coding entity tags around it (middleware added later is outer).
+    The levels are parameters for ``bench/compression.py``; the app uses the defaults."""
     register_types()
     app.add_middleware(
         CompressMiddleware,
         minimum_size=minimum_size,
-        zstd_level=ZSTD_LEVEL,
-        brotli_quality=BROTLI_QUALITY,
-        gzip_level=GZIP_LEVEL,
+        zstd_level=zstd_level,
+        brotli_quality=brotli_quality,
+        gzip_level=gzip_level,
     )
     app.add_middleware(EncodedETags)
