@@ -101,7 +101,7 @@ openapi-check: install
 contract: install system-tools node-tools web-tools
 	$(BIN)/pytest tests/contract
 
-## e2e: the docs and status pages in headless Chromium
+## e2e: the docs and status pages and the example web app in headless Chromium
 e2e: install system-tools
 	$(BIN)/pytest tests/e2e
 
