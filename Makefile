@@ -12,13 +12,15 @@ SIMULATOR_PORT ?= 9100
 # Contract tooling: the TypeScript generator and compiler (npm, in openapi/node_modules) and the
 # Debian chromium that the docs-page test drives. Installed only when missing.
 NODE_STAMP   := openapi/node_modules/.installed-stamp
+WEB_STAMP    := examples/web/node_modules/.installed-stamp
 CHROMIUM     := /usr/bin/chromium
 OPENAPI_REF  ?= HEAD
 # Debian packages: apt-get as root or through sudo, starting no system service (scripts/apt-install.sh).
 APT_INSTALL  := sh scripts/apt-install.sh
 
 .PHONY: install run serve simulator test lint format typecheck unit integration openapi clean \
-	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools
+	system-tools node-tools openapi-check contract e2e screenshots bench bench-smoke bench-tools \
+	bench-compression web-tools web
 
 $(RUNTIME_STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,7 +54,19 @@ $(NODE_STAMP): openapi/package.json
 ## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
 node-tools: $(NODE_STAMP)
 
-## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000; PORT=, SIMULATOR_PORT=)
+$(WEB_STAMP): examples/web/package.json
+	@$(MAKE) --no-print-directory system-tools
+	cd examples/web && npm install --no-package-lock --no-audit --no-fund --loglevel=error
+	@touch $@
+
+## web-tools: the example web app's npm packages (openapi-fetch, typescript; examples/web)
+web-tools: $(WEB_STAMP)
+
+## web: rebuild the example web app (examples/web/site/js and site/vendor, committed)
+web: web-tools
+	cd examples/web && npm run --silent build
+
+## run: the BFF on its embedded demo downstream (simulator on :9100, BFF on :8000, web app on :5173; PORT=, SIMULATOR_PORT=)
 run: $(RUNTIME_STAMP)
 	$(BIN)/bff demo --host $(HOST) --port $(PORT) --simulator-port $(SIMULATOR_PORT)
 
@@ -64,8 +78,8 @@ serve: $(RUNTIME_STAMP)
 simulator: $(RUNTIME_STAMP)
 	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: installs what is missing (system-tools, node-tools, bench-tools), then lint, typecheck and pytest: the whole suite
-test: install system-tools node-tools bench-tools lint typecheck
+## test: installs what is missing (system-tools, node-tools, web-tools, bench-tools), then lint, typecheck and pytest: the whole suite
+test: install system-tools node-tools web-tools bench-tools lint typecheck
 	$(BIN)/pytest
 
 ## lint: ruff check and ruff format --check
@@ -99,15 +113,15 @@ openapi: install node-tools
 openapi-check: install
 	$(BIN)/python -m bff.openapi_diff --base-ref $(OPENAPI_REF)
 
-## contract: tests/contract (published spec, compatibility, types, Schemathesis, downstream contracts)
-contract: install system-tools node-tools
+## contract: tests/contract (published spec, compatibility, types, the web app's types, Schemathesis, downstream contracts)
+contract: install system-tools node-tools web-tools
 	$(BIN)/pytest tests/contract
 
-## e2e: tests/e2e, the browser tests: the docs pages and the status page in headless Chromium
+## e2e: tests/e2e, the browser tests: the docs pages, the status page and the example web app in headless Chromium
 e2e: install system-tools
 	$(BIN)/pytest tests/e2e
 
-## screenshots: run the browser tests and refresh docs/status.png (shown in the README)
+## screenshots: run the browser tests and refresh docs/status.png and docs/web-app.png (README)
 screenshots: install system-tools
 	UPDATE_SCREENSHOTS=1 $(BIN)/pytest tests/e2e
 
@@ -123,6 +137,11 @@ bench: install bench-tools
 bench-smoke: install bench-tools
 	$(BIN)/python -m bench --profile smoke
 
-## clean: remove .venv, the tools' caches and openapi/node_modules (system packages stay)
+## bench-compression: bytes saved and CPU per request of each coding and level, a few seconds
+bench-compression: install
+	$(BIN)/python -m bench.compression --output bench/results/compression.md
+
+## clean: remove .venv, the tools' caches and the node_modules folders (system packages stay)
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info openapi/node_modules \
+		examples/web/node_modules

@@ -1,3 +1,3 @@
 """The backend-for-frontend: one aggregated, typed endpoint per screen."""
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -20,7 +20,9 @@ from fastapi.routing import APIRoute
 
 from bff import __version__
 from bff.admission import Admission
+from bff.compression import install_compression
 from bff.contract import install_contract
+from bff.cors import CORSMiddleware, CORSPolicy
 from bff.docs import install_docs
 from bff.errors import install_error_handlers
 from bff.lifecycle import drain_on_signals, install_lifecycle, lifecycle_of
@@ -190,6 +192,11 @@ def create_app(
     # Per app, never per process: tests build many apps in one process.
     app.state.metrics = metrics = Metrics()
     app.state.status = status = StatusRecorder()
+    # Outermost last: request context, then CORS, then per-coding ETags around compression.
+    if settings.compression_enabled:
+        install_compression(app, minimum_size=settings.compression_min_size)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, policy=CORSPolicy.from_settings(settings))
     app.add_middleware(
         RequestContextMiddleware,
         request_timeout=settings.request_timeout,

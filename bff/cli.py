@@ -12,16 +12,20 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 from pydantic import AnyHttpUrl
+from starlette.types import ASGIApp
 
 from bff.logs import log_config
 from bff.settings import Settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+# The example web app, when running from a checkout (an installed package has none).
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[1] / "examples" / "web" / "site"
 
 
 def _server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
@@ -68,27 +72,62 @@ def _simulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def web_app(directory: Path) -> ASGIApp:
+    """The example web app's static files (``examples/web/site``: HTML, CSS and the compiled,
+    committed JavaScript), served from an origin of their own."""
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
+
+    # Mounted in an app, so that a missing file is a 404 rather than an exception.
+    return Starlette(routes=[Mount("/", StaticFiles(directory=directory, html=True))])
+
+
+def web_origins(host: str, port: int) -> tuple[str, ...]:
+    """The origins a browser gives the example app's pages: both names of the loopback host."""
+    origins = [f"http://{host}:{port}"]
+    if host in ("127.0.0.1", "localhost"):
+        origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]
+    return tuple(origins)
+
+
+def _demo_settings(simulator_url: str, **overrides: Any) -> Settings:
+    """The demo's settings: the simulator is every downstream and stands in for both picture
+    hosts too."""
+    media = {
+        prefix: AnyHttpUrl(f"{simulator_url}/{prefix}") for prefix in ("product-images", "icon")
+    }
+    return Settings(downstream_url=simulator_url, media_origins=media, **overrides)
+
+
 def _demo(args: argparse.Namespace) -> int:
     from bff.app import create_app
     from bff.tracing import provider_from_env
     from simulator import BackgroundServer, create_simulator_app
 
     simulator_app = create_simulator_app(delay_ms=args.delay_ms)
-    with BackgroundServer(simulator_app, port=args.simulator_port) as simulator:
-        # The simulator stands in for both picture hosts too.
-        settings = Settings(
-            downstream_url=simulator.url,
-            media_origins={
-                prefix: AnyHttpUrl(f"{simulator.url}/{prefix}")
-                for prefix in ("product-images", "icon")
-            },
-        )
+    with ExitStack() as stack:
+        simulator = stack.enter_context(BackgroundServer(simulator_app, port=args.simulator_port))
+        settings = _demo_settings(simulator.url)
         host = args.host or settings.host
         port = args.port or settings.port
+        web_url = None
+        if args.web_port and (args.web_dir / "index.html").is_file():
+            web = stack.enter_context(BackgroundServer(web_app(args.web_dir), host, args.web_port))
+            # The example app calls the BFF from its own origin: allow it, besides any origins
+            # the environment lists.
+            if "*" not in settings.cors_origins:
+                origins = dict.fromkeys((*settings.cors_origins, *web_origins(host, web.port)))
+                settings = _demo_settings(simulator.url, cors_origins=",".join(origins))
+            web_url = f"http://{host}:{web.port}/" + (
+                "" if port == 8000 else f"?bff=http://{host}:{port}"
+            )
         print(f"simulator (demo downstream): {simulator.url}")
         print(f"BFF:                         http://{host}:{port}")
         print(f"docs:                        http://{host}:{port}/docs")
         print(f"try:                         http://{host}:{port}/v1/users/1/profile")
+        if web_url is not None:
+            print(f"example web app:             {web_url}")
         uvicorn.run(
             create_app(settings, tracer_provider=provider_from_env()),
             host=host,
@@ -244,6 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="MS",
         help="the simulator's latency per call (default: 0)",
     )
+    demo.add_argument(
+        "--web-port",
+        type=int,
+        default=5173,
+        metavar="PORT",
+        help="port of the example web app (examples/web), served from its own origin, which "
+        "the BFF then allows (CORS); 0: no web app (default: 5173)",
+    )
+    demo.add_argument("--web-dir", type=Path, default=DEFAULT_WEB_DIR, help=argparse.SUPPRESS)
     demo.set_defaults(func=_demo)
 
     spec = commands.add_parser(

@@ -329,6 +329,76 @@ class Settings(BaseSettings):
         5, ge=1, le=30, description="Default results per kind on the search screen."
     )
 
+    # Browsers (bff/cors.py, bff/compression.py).
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (),
+        description="Origins (scheme://host[:port], exactly) whose pages may call the BFF from a "
+        "browser, comma-separated, e.g. `https://app.example.com,http://localhost:5173`; `*` "
+        "lets any origin read the public screens, without credentials. Empty (the default): "
+        "same-origin only, no CORS headers at all.",
+    )
+    cors_allow_credentials: bool = Field(
+        False,
+        description="Let pages of the listed origins send cookies and HTTP authentication "
+        "(`Access-Control-Allow-Credentials: true`); only with explicit origins, never with "
+        "`*`. Bearer tokens in `Authorization` need no credentials mode.",
+    )
+    cors_max_age: int = Field(
+        600,
+        ge=0,
+        le=86_400,
+        description="Seconds a browser may cache a preflight answer (`Access-Control-Max-Age`; "
+        "Chromium caps it at 7200).",
+    )
+    compression_min_size: int = Field(
+        1024,
+        ge=0,
+        le=10_000_000,
+        description="Smallest JSON body, in bytes, that is compressed when the client accepts "
+        "zstd, br or gzip; a streamed body (the NDJSON export) is compressed whatever its size, "
+        "flushed per page. Pictures are never compressed.",
+    )
+    compression_enabled: bool = Field(
+        True, description="Compress responses as negotiated by `Accept-Encoding`."
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(origin.strip() for origin in value.split(",") if origin.strip())
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, origins: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in origins:
+            if origin == "*":
+                if len(origins) > 1:
+                    raise ValueError("BFF_CORS_ORIGINS: `*` stands alone")
+                continue
+            scheme, sep, rest = origin.partition("://")
+            if (
+                scheme not in ("http", "https")
+                or not sep
+                or not rest
+                or any(char in rest for char in "/?#*@ ")
+                or origin != origin.lower()
+            ):
+                raise ValueError(
+                    f"BFF_CORS_ORIGINS: {origin!r} is not an origin "
+                    "(lower-case scheme://host[:port], no path, no wildcard)"
+                )
+        return origins
+
+    @model_validator(mode="after")
+    def _check_cors(self) -> Settings:
+        if self.cors_allow_credentials and (not self.cors_origins or "*" in self.cors_origins):
+            raise ValueError(
+                "BFF_CORS_ALLOW_CREDENTIALS needs explicit BFF_CORS_ORIGINS (never `*`)"
+            )
+        return self
+
     # Serving.
     host: str = Field("127.0.0.1", description="Address `bff serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `bff serve` binds to.")

@@ -1830,14 +1830,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -1850,14 +1850,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1939,14 +1939,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -1959,14 +1959,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2048,14 +2048,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2068,14 +2068,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2157,14 +2157,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2177,14 +2177,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2263,14 +2263,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2283,14 +2283,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2364,14 +2364,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2384,14 +2384,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2632,14 +2632,14 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description Present, with the value `true`, when `meta.partial` is true: an optional section failed and is null; `meta.sections` says which and why. */
                     "X-BFF-Partial"?: "true";
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     "X-Request-ID": components["headers"]["X-Request-ID"];
                     [name: string]: unknown;
                 };
@@ -2652,14 +2652,14 @@ export interface operations {
                 headers: {
                     /** @description One entry per downstream call, in the order they were made, named by the downstream service, with its duration in milliseconds and, in `desc`, the call and how it ended (a failure adds its status code and attempts); then `total`, the time until the response started. */
                     "Server-Timing"?: string;
-                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
+                    /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
                     /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
-                    /** @description `Authorization` when the screen holds the caller's own data. */
-                    Vary?: "Authorization";
+                    /** @description `Authorization` when the screen holds the caller's own data; `Accept-Encoding` when the body is negotiated (compressed, or large enough to be); `Origin` when cross-origin access is configured (BFF_CORS_ORIGINS). */
+                    Vary?: string;
                     [name: string]: unknown;
                 };
                 content?: never;

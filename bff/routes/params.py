@@ -50,8 +50,12 @@ PARTIAL_DOC: dict[str, Any] = {
 
 ETAG_DOC: dict[str, Any] = {
     "description": "A strong validator of the body; send it back in `If-None-Match` to get a "
-    "`304 Not Modified` while the screen is unchanged.",
-    "schema": {"type": "string", "examples": ['"3f2a9c0d5e1b7a48c6d2e0f1a9b8c7d6"']},
+    "`304 Not Modified` while the screen is unchanged. A compressed body is another "
+    'representation with its own tag: the coding is appended (`"...-br"`).',
+    "schema": {
+        "type": "string",
+        "examples": ['"3f2a9c0d5e1b7a48c6d2e0f1a9b8c7d6"', '"3f2a9c0d5e1b7a48c6d2e0f1a9b8c7d6-br"'],
+    },
 }
 CACHE_CONTROL_DOC: dict[str, Any] = {
     "description": "How long the screen may be reused: `no-store` when it is partial; "
@@ -77,8 +81,10 @@ CACHE_STATUS_DOC: dict[str, Any] = {
     },
 }
 VARY_DOC: dict[str, Any] = {
-    "description": "`Authorization` when the screen holds the caller's own data.",
-    "schema": {"type": "string", "enum": ["Authorization"]},
+    "description": "`Authorization` when the screen holds the caller's own data; "
+    "`Accept-Encoding` when the body is negotiated (compressed, or large enough to be); "
+    "`Origin` when cross-origin access is configured (BFF_CORS_ORIGINS).",
+    "schema": {"type": "string", "examples": ["Authorization, Accept-Encoding"]},
 }
 NO_STORE_DOC: dict[str, Any] = {
     "description": "`no-store`: the answer carries credentials.",

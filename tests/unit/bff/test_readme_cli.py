@@ -38,7 +38,7 @@ def cli_reference() -> str:
         out += [f"`bff {name}`: {command.description}", "", "```sh", usage, "```", ""]
         out += ["| option | meaning |", "|---|---|"]
         for action in command._actions:
-            if isinstance(action, argparse._HelpAction):
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
                 continue
             assert action.help, f"bff {name} {action.option_strings} has no help text"
             out.append(f"| `{_option(action)}` | {action.help} |")
@@ -49,7 +49,8 @@ def cli_reference() -> str:
 def test_every_option_has_help_that_names_its_default() -> None:
     for name, command in _commands(build_parser()).items():
         for action in command._actions:
-            if isinstance(action, argparse._HelpAction):
+            # A suppressed option is for tests, not people (demo's --web-dir).
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
                 continue
             assert action.help, (name, action.option_strings)
             assert re.search(r"\(default: [^)]+\)", action.help), (name, action.help)
