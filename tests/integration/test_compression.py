@@ -16,7 +16,7 @@ import brotli
 import httpx
 import pytest
 import zstandard
-from support import Simulator, settings_for
+from support import Simulator, settings_for, simulator_media_origins
 
 from bff.app import create_app
 from bff.compression import negotiated_encoding
@@ -44,7 +44,12 @@ def raw_get(client: httpx.Client, path: str, **headers: str) -> tuple[httpx.Resp
 
 @pytest.fixture(scope="module")
 def compressing_bff(simulator_server: BackgroundServer) -> Iterator[httpx.Client]:
-    settings = settings_for(simulator_server.url, cache_enabled=True, export_page_size=PAGE)
+    settings = settings_for(
+        simulator_server.url,
+        cache_enabled=True,
+        export_page_size=PAGE,
+        media_origins=simulator_media_origins(simulator_server.url, icon=["bytes"]),
+    )
     with (
         BackgroundServer(create_app(settings)) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,
@@ -134,10 +139,10 @@ def test_304_works_with_the_tag_of_each_coding(compressing_bff: httpx.Client, co
 
 
 def test_pictures_are_never_compressed(compressing_bff: httpx.Client, sim: Simulator) -> None:
-    direct = sim.control.get("/image/2", params={"bytes": 64 * 1024})
+    direct = sim.control.get("/icon/a/2", params={"bytes": 64 * 1024})
     assert direct.headers["content-type"].startswith("image/")
 
-    for path in ("/v1/products/1/image", "/v1/media/image/2?bytes=65536"):
+    for path in ("/v1/products/1/image", "/v1/media/icon/a/2?bytes=65536"):
         response, body = raw_get(compressing_bff, path, **{"Accept-Encoding": "zstd, br, gzip"})
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("image/")
