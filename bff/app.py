@@ -22,6 +22,7 @@ from bff import __version__
 from bff.admission import Admission
 from bff.contract import install_contract
 from bff.docs import install_docs
+from bff.edge import EdgeMiddleware
 from bff.errors import install_error_handlers
 from bff.lifecycle import drain_on_signals, install_lifecycle, lifecycle_of
 from bff.logs import log_request
@@ -166,6 +167,13 @@ def create_app(
     # Per app, never per process: tests build many apps in one process.
     app.state.metrics = metrics = Metrics()
     app.state.status = status = StatusRecorder()
+    # Inside the request context (added before it): its refusals carry the request id and are
+    # counted and logged like any answer.
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        ops_listener=settings.ops_port is not None,
+    )
     app.add_middleware(
         RequestContextMiddleware,
         request_timeout=settings.request_timeout,

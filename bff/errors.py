@@ -152,7 +152,9 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
-    return problem(request, exc.status_code, detail, headers=exc.headers)
+    # The name RFC 9110 gives 413 (Python 3.11's phrase is the older "Request Entity Too Large").
+    code = "content_too_large" if exc.status_code == 413 else None
+    return problem(request, exc.status_code, detail, code=code, headers=exc.headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
