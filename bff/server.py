@@ -56,6 +56,13 @@ LISTENER_EXTENSION = "bff.listener"
 OPS_MAX_CONNECTIONS = 64
 """Connections the operations listener takes at once: a few probes and scrapers, never a crowd."""
 
+LINGER_SECONDS = 0.5
+"""How long a refused connection is kept half-closed, its input read and dropped, before it is
+closed: closing a socket with unread input sends a reset, which can destroy the refusal on its
+way to the client (nginx's ``lingering_close``)."""
+MAX_LINGERING = 256
+"""Refused connections lingering at once per worker; past it, refusals close at once."""
+
 # Descriptors a worker needs besides client connections: its downstream pool is added to this
 # (listeners, logs, Redis, the event loop's own, imported modules' files).
 _RESERVED_DESCRIPTORS = 64
@@ -90,6 +97,7 @@ class EdgeConfig(uvicorn.Config):
 class _Counts:
     main: int = 0
     ops: int = 0
+    lingering: int = 0
     refused: dict[str, int] = field(default_factory=dict)
 
 
@@ -160,6 +168,7 @@ class EdgeProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._header_limit_hit = False
         self._header_timer: asyncio.TimerHandle | None = None
+        self._linger_timer: asyncio.TimerHandle | None = None
 
     # Connection events.
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
@@ -180,6 +189,10 @@ class EdgeProtocol(HttpToolsProtocol):
         self._disarm_header_timer()
         if self._counted:
             self._count(-1)
+        if self._linger_timer is not None:
+            self._linger_timer.cancel()
+            self._linger_timer = None
+            counts_of(self.server_state).lingering -= 1
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -270,11 +283,22 @@ class EdgeProtocol(HttpToolsProtocol):
         self._refuse(431, detail)
 
     def _refuse(self, status: int, detail: str, retry_after: int | None = None) -> None:
+        """Answer and close; what the client still sends is read and dropped (`data_received`
+        returns early) for at most `LINGER_SECONDS`, so the answer is not lost to a reset."""
         self._refused = True
         self._disarm_header_timer()
-        if not self.transport.is_closing():
-            self.transport.write(problem_bytes(status, detail, retry_after=retry_after))
-            self.transport.close()
+        transport = self.transport
+        if transport.is_closing():
+            return
+        transport.write(problem_bytes(status, detail, retry_after=retry_after))
+        counts = counts_of(self.server_state)
+        if counts.lingering >= MAX_LINGERING or not transport.can_write_eof():
+            transport.close()
+            return
+        transport.write_eof()
+        transport.resume_reading()
+        counts.lingering += 1
+        self._linger_timer = self.loop.call_later(LINGER_SECONDS, transport.close)
 
 
 def raise_descriptor_limit(needed: int) -> int:
@@ -294,7 +318,7 @@ def raise_descriptor_limit(needed: int) -> int:
 
 def fit_connections(limits: EdgeLimits, pool_connections: int) -> EdgeLimits:
     """The limits with a connection cap that fits the descriptor limit (warned when lowered)."""
-    reserved = limits.ops_max_connections + pool_connections + _RESERVED_DESCRIPTORS
+    reserved = limits.ops_max_connections + MAX_LINGERING + pool_connections + _RESERVED_DESCRIPTORS
     available = raise_descriptor_limit(limits.max_connections + reserved) - reserved
     if available >= limits.max_connections:
         return limits
