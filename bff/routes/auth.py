@@ -15,6 +15,7 @@ from bff.deps import AuthDep, CartsDep, UsersDep
 from bff.errors import BFFError
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
+from bff.observability import mark_personal
 from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
 from clients import BadRequest, Unauthorized
 from schemas.responses import (
@@ -45,6 +46,7 @@ async def bearer_token(
 ) -> str:
     if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("A bearer token is required: `Authorization: Bearer <token>`.")
+    mark_personal()
     return credentials.credentials
 
 

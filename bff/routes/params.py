@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Path
+from pydantic import BeforeValidator
 
 from schemas.responses import Problem
 
@@ -12,15 +14,28 @@ from schemas.responses import Problem
 # a request the downstream has to reject.
 MAX_ID = 2_147_483_647
 
+_PLAIN_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def plain_digits(value: object) -> object:
+    """An id is written one way only: digits without sign, spaces, leading zeros, underscores or
+    a fraction. Pydantic's integer parsing accepts ``+1``, ``01``, `` 1``, ``1_0`` (ten) and
+    ``1.0``, so one resource would have many URLs (and cache entries), and ``1_0`` would name
+    another resource than it seems to."""
+    if isinstance(value, str) and not _PLAIN_ID.fullmatch(value):
+        raise ValueError("must be a positive integer written in plain digits, like 42")
+    return value
+
 
 def resource_id(description: str) -> Any:
     return Path(gt=0, le=MAX_ID, description=description, examples=[1])
 
 
-UserId = Annotated[int, resource_id("The user's id.")]
-CartId = Annotated[int, resource_id("The cart's id.")]
-PostId = Annotated[int, resource_id("The post's id.")]
-ProductId = Annotated[int, resource_id("The product's id.")]
+PlainDigits = BeforeValidator(plain_digits)
+UserId = Annotated[int, PlainDigits, resource_id("The user's id.")]
+CartId = Annotated[int, PlainDigits, resource_id("The cart's id.")]
+PostId = Annotated[int, PlainDigits, resource_id("The post's id.")]
+ProductId = Annotated[int, PlainDigits, resource_id("The product's id.")]
 
 
 def problem_doc(description: str) -> dict[str, Any]:

@@ -29,8 +29,11 @@ SearchText = Annotated[
     Query(
         min_length=1,
         max_length=100,
-        pattern=r"\S",
-        description="Case-insensitive text to look for; must not be blank.",
+        # Not blank, and no control character (a NUL or a line break is never search text,
+        # and would travel on to every downstream).
+        pattern=r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        description="Case-insensitive text to look for; must not be blank nor hold control "
+        "characters.",
         examples=["phone"],
     ),
 ]
