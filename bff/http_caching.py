@@ -7,8 +7,9 @@ records of ``clients/timing.py``, filled in by the cache step of the pipeline):
 * ``Cache-Control``: ``private, no-store`` (with ``Vary: Authorization``) when the screen was
   built with the caller's credentials (``mark_personal``: the signed-in user's own page), whatever
   the cache settings: a token's answer is never kept by a browser or a shared cache;
-  ``no-store`` when the answer is partial (a degraded answer must not outlive the failure); ``no-cache`` when some part was not cacheable (the cache is off, or a call has no
-  cache policy), so clients revalidate with the ETag every time; otherwise the smallest remaining
+  ``no-store`` when the answer is partial (a degraded answer must not outlive the failure);
+  ``no-cache`` when some part was not cacheable (the cache is off, or a call has no cache
+  policy), so clients revalidate with the ETag every time; otherwise the smallest remaining
   freshness of its parts as ``max-age`` (0 once a part is stale), ``private`` when any part was
   fetched with the caller's credentials (with ``Vary: Authorization``), ``public`` otherwise.
 * ``ETag``: a strong validator over the body bytes; ``If-None-Match`` with a matching tag is
