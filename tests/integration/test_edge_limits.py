@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -125,3 +126,25 @@ def test_a_body_within_the_limit_is_served(served: Served) -> None:
     )
     assert response.status_code == 200
     assert response.headers.get("connection") != "close"
+
+
+def test_no_log_line_holds_a_query_string_or_search_text(
+    simulator_server: BackgroundServer, tmp_path: Path
+) -> None:
+    """At debug level, whatever the request: answered, refused, redirected, malformed."""
+    needle = "needle-7f3a"
+    with bff_serve(simulator_server.url, tmp_path, log_level="debug") as server:
+        with httpx.Client(base_url=server.url, timeout=10) as client:
+            client.get("/v1/search", params={"q": needle})
+            client.head("/v1/search", params={"q": needle})
+            client.get("/v1/search", params={"q": needle + "\x00"})
+            client.get("/v1/home/", params={"q": needle})
+            client.get("/v1/nowhere", params={"q": needle})
+            client.get(f"/v1/users/{needle}/profile", params={"q": needle})
+            client.post("/v1/auth/login", params={"q": needle}, content=b"x" * 10_000)
+        with _connect(server) as sock:
+            head = b"GET /v1/search?q=%s HTTP/1.1\r\nX-Big: " % needle.encode()
+            send_until_answered(sock, head, b"a" * 65536, 1 * MiB)
+        output = server.output()
+    assert "GET /v1/search 200" in output  # the request lines are there...
+    assert needle not in output  # ...and the search text is not
