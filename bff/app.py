@@ -151,7 +151,12 @@ def create_app(
                 await cache.aclose()
 
     error_responses: dict[int | str, dict[str, Any]] = {
-        422: {"model": Problem, "description": "Invalid input."},
+        422: {
+            "model": Problem,
+            "description": "Invalid input: a parameter out of its pattern or range (ids are "
+            "plain digits), or a body that is not JSON in UTF-8 or not the documented shape; "
+            "`errors` lists each problem.",
+        },
     }
     app = FastAPI(
         title="BFF",

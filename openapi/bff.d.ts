@@ -1813,7 +1813,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The user's id. */
+                /** @description The user's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 user_id: number;
             };
             cookie?: never;
@@ -1829,7 +1829,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1849,7 +1849,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1869,7 +1869,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1922,7 +1922,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The cart's id. */
+                /** @description The cart's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 cart_id: number;
             };
             cookie?: never;
@@ -1938,7 +1938,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1958,7 +1958,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1978,7 +1978,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2031,7 +2031,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The post's id. */
+                /** @description The post's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 post_id: number;
             };
             cookie?: never;
@@ -2047,7 +2047,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2067,7 +2067,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2087,7 +2087,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2140,7 +2140,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The product's id. */
+                /** @description The product's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 product_id: number;
             };
             cookie?: never;
@@ -2156,7 +2156,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2176,7 +2176,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2196,7 +2196,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2262,7 +2262,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2282,7 +2282,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2292,7 +2292,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2338,7 +2338,7 @@ export interface operations {
     search_search: {
         parameters: {
             query: {
-                /** @description Case-insensitive text to look for; must not be blank. */
+                /** @description Case-insensitive text to look for; must not be blank nor hold control characters (422). */
                 q: string;
                 /** @description Results per kind. */
                 limit?: number;
@@ -2363,7 +2363,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2383,7 +2383,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2393,7 +2393,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2479,7 +2479,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2565,7 +2575,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2631,7 +2651,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2651,7 +2671,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2672,7 +2692,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2728,7 +2748,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The product's id. */
+                /** @description The product's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 product_id: number;
             };
             cookie?: never;
@@ -2765,7 +2785,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2818,7 +2838,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The user's id. */
+                /** @description The user's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 user_id: number;
             };
             cookie?: never;
@@ -2855,7 +2875,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2945,7 +2965,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3022,7 +3042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3104,7 +3124,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set. */
+            /** @description Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set (or empty). */
             403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3114,7 +3134,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];

@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bff.deps import CacheDep, SettingsDep
 from bff.errors import BFFError
-from bff.routes.params import Responses, problem_doc
+from bff.routes.params import BODY_TOO_LARGE, Responses, problem_doc
 from schemas.responses import CachePurgeRequest, CachePurgeResult
 
 logger = logging.getLogger("bff.admin")
@@ -29,6 +29,7 @@ _bearer = HTTPBearer(
 ADMIN_ERRORS: Responses = {
     401: problem_doc("The admin bearer token is missing or wrong."),
     403: problem_doc("Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set (or empty)."),
+    **BODY_TOO_LARGE,
 }
 
 

@@ -16,7 +16,13 @@ from bff.errors import BFFError
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.observability import mark_personal
-from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
+from bff.routes.params import (
+    BODY_TOO_LARGE,
+    CALL_OK,
+    DOWNSTREAM_FAILURES,
+    SCREEN_FAILURES,
+    UNAUTHORIZED,
+)
 from clients import BadRequest, Unauthorized
 from schemas.responses import (
     CartSummary,
@@ -53,7 +59,10 @@ async def bearer_token(
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-@router.post("/auth/login", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post(
+    "/auth/login",
+    responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
+)
 async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     """Exchange a username and password for an access and a refresh token."""
     try:
@@ -76,7 +85,10 @@ async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     )
 
 
-@router.post("/auth/refresh", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post(
+    "/auth/refresh",
+    responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
+)
 async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
     """Exchange a refresh token for a new token pair."""
     try:

@@ -28,14 +28,19 @@ def plain_digits(value: object) -> object:
 
 
 def resource_id(description: str) -> Any:
-    return Path(gt=0, le=MAX_ID, description=description, examples=[1])
+    return Path(
+        gt=0,
+        le=MAX_ID,
+        description=f"{description} Plain digits: no sign, spaces, leading zeros or fraction.",
+        examples=[1],
+    )
 
 
 PlainDigits = BeforeValidator(plain_digits)
-UserId = Annotated[int, PlainDigits, resource_id("The user's id.")]
-CartId = Annotated[int, PlainDigits, resource_id("The cart's id.")]
-PostId = Annotated[int, PlainDigits, resource_id("The post's id.")]
-ProductId = Annotated[int, PlainDigits, resource_id("The product's id.")]
+UserId = Annotated[int, resource_id("The user's id."), PlainDigits]
+CartId = Annotated[int, resource_id("The cart's id."), PlainDigits]
+PostId = Annotated[int, resource_id("The post's id."), PlainDigits]
+ProductId = Annotated[int, resource_id("The product's id."), PlainDigits]
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -69,13 +74,15 @@ ETAG_DOC: dict[str, Any] = {
     "schema": {"type": "string", "examples": ['"3f2a9c0d5e1b7a48c6d2e0f1a9b8c7d6"']},
 }
 CACHE_CONTROL_DOC: dict[str, Any] = {
-    "description": "How long the screen may be reused: `no-store` when it is partial; "
+    "description": "How long the screen may be reused: `private, no-store` when it is built "
+    "with the caller's bearer token (never stored, whatever the cache settings); `no-store` "
+    "when it is partial; "
     "`no-cache` when some part may not be cached (revalidate with the ETag); otherwise "
     "`public` or, when any part is the caller's own, `private`, with `max-age` the smallest "
     "remaining freshness of its parts (0 once a part is stale).",
     "schema": {
         "type": "string",
-        "examples": ["public, max-age=42", "private, max-age=30", "no-store"],
+        "examples": ["public, max-age=42", "private, no-store", "no-store"],
     },
 }
 CACHE_STATUS_DOC: dict[str, Any] = {
@@ -126,6 +133,12 @@ SCREEN_OK: Responses = {
 }
 """A screen's success, which may be partial, and its revalidation."""
 
+BODY_TOO_LARGE: Responses = {
+    413: problem_doc(
+        "The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused "
+        "before it is read, parsed or authenticated, and the connection is closed."
+    )
+}
 NOT_FOUND: Responses = {404: problem_doc("The screen's main resource does not exist.")}
 UNAUTHORIZED: Responses = {401: problem_doc("The bearer token is missing, malformed or expired.")}
 DOWNSTREAM_FAILURES: Responses = {
