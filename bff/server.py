@@ -381,13 +381,17 @@ def serve(
         main.getsockname()[1],
         f" (operations: port {config.limits.ops_port})" if ops_port is not None else "",
     )
-    if workers > 1:
-        Multiprocess(config, sockets=sockets).run()
-    else:
-        server = uvicorn.Server(config)
-        server.run(sockets=sockets)
-        if not server.started:
-            raise SystemExit(3)
+    server = uvicorn.Server(config)
+    try:
+        if workers > 1:
+            Multiprocess(config, sockets=sockets).run()
+        else:
+            server.run(sockets=sockets)
+    except KeyboardInterrupt:
+        # uvicorn re-raises the SIGINT it captured once it has shut down, as `uvicorn.run` does.
+        pass
+    if workers == 1 and not server.started:
+        raise SystemExit(3)
 
 
 def _fields(limits: EdgeLimits) -> dict[str, Any]:
