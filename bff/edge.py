@@ -9,6 +9,10 @@ rest at the first moment a request exists, before routing, parsing or authentica
   happen before FastAPI parses the body or runs a dependency, so an unauthenticated purge with a
   100 MB body costs what a 4 KiB one does. Starlette 1.x has a limiter of its own
   (``max_body_size``), but it answers ``text/plain``; every error here is problem+json.
+* **Body time**: the body must arrive within the request's deadline (``BFF_REQUEST_TIMEOUT``,
+  the one the downstream calls share), or the answer is 408: the header timeout of
+  ``bff/server.py`` ends where the body begins, and 4 KiB sent a byte at a time would otherwise
+  hold a connection for hours.
 * **Unread bodies close the connection**: an answer given before the request's body was read
   (a 413, a 404, a GET with a body) carries ``Connection: close``, so the server stops there
   instead of reading and discarding the rest of a huge body to keep the connection.
@@ -22,6 +26,7 @@ rest at the first moment a request exists, before routing, parsing or authentica
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Collection
 from urllib.parse import urlsplit
 
@@ -32,6 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bff.errors import problem
 from bff.server import LISTENER_EXTENSION
+from clients.deadline import remaining
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 OPS_ONLY_PATHS = frozenset({"/metrics", "/status", "/status.json"})
@@ -50,6 +56,13 @@ class BodyTooLarge(HTTPException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"The request body is larger than {limit} bytes.")
+
+
+class BodyTooSlow(HTTPException):
+    """Raised from ``receive`` when the body has not arrived by the request's deadline."""
+
+    def __init__(self) -> None:
+        super().__init__(408, "The request body did not arrive before the request's deadline.")
 
 
 class _HeadDone(Exception):
@@ -124,7 +137,13 @@ class EdgeMiddleware:
 
         async def receive_counted() -> Message:
             nonlocal body_done, received
-            message = await receive()
+            if body_done:
+                return await receive()  # a disconnect, once the body is in
+            try:
+                async with asyncio.timeout(remaining()):
+                    message = await receive()
+            except TimeoutError:
+                raise BodyTooSlow from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:

@@ -150,3 +150,20 @@ def test_the_signed_in_users_page_is_never_stored(
         assert response.status_code == 200
         assert response.headers["cache-control"] == "private, no-store"
         assert response.headers["vary"] == "Authorization"
+
+
+def test_a_body_that_does_not_arrive_by_the_deadline_is_408(start_bff: BffFactory) -> None:
+    bff = start_bff(request_timeout=0.5, downstream_timeout=0.5)
+    url = urlsplit(str(bff.base_url))
+    with socket.create_connection((url.hostname or "", url.port or 80), timeout=10) as sock:
+        sock.sendall(
+            b"POST /v1/auth/login HTTP/1.1\r\nHost: bff\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )
+        answer = b""
+        while piece := sock.recv(4096):  # the server answers, then closes
+            answer += piece
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ")
+    assert b"\r\nconnection: close" in head.lower()
+    assert json.loads(body)["status"] == 408
