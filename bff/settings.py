@@ -341,6 +341,12 @@ class Settings(BaseSettings):
             raise ValueError("BFF_DOWNSTREAM_TIMEOUT must not exceed BFF_REQUEST_TIMEOUT")
         return self
 
+    @model_validator(mode="after")
+    def _check_ports(self) -> Settings:
+        if self.ops_port is not None and self.ops_port == self.port:
+            raise ValueError("BFF_OPS_PORT must differ from BFF_PORT")
+        return self
+
     def url_for(self, service: str) -> str:
         """The base URL of one downstream API, without a trailing slash."""
         override: AnyHttpUrl | None = getattr(self, f"{service}_url")

@@ -10,6 +10,7 @@ import pytest
 
 from bff.edge import declared_length, relative_location
 from bff.server import EdgeLimits, fit_connections, problem_bytes
+from bff.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -80,3 +81,8 @@ def test_the_descriptor_limit_is_raised_when_the_hard_limit_allows(
 
     assert fitted.max_connections == 2000
     assert limits["soft"] == 2000 + 64 + 256 + 100 + 64
+
+
+def test_the_operations_port_must_differ_from_the_public_one() -> None:
+    with pytest.raises(ValueError, match="BFF_OPS_PORT must differ"):
+        Settings(_env_file=None, port=8000, ops_port=8000)  # type: ignore[call-arg]
