@@ -11,14 +11,16 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import BffFactory
 from support import assert_problem
 
 pytestmark = pytest.mark.integration
+
+BffFactory = Callable[..., httpx.Client]
 
 
 @pytest.mark.parametrize("raw_id", ["+1", "01", "%201", "1%20", "1_0", "1.0", "1e1", "0", "-1"])
