@@ -36,7 +36,6 @@ import logging
 import resource
 import socket
 import uuid
-import weakref
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any, Literal
@@ -93,24 +92,32 @@ class EdgeConfig(uvicorn.Config):
         self.limits = limits
 
 
+DOOR_STATE_KEY = "door"
+"""Where a server's `DoorCounters` live in its app state (and so in every request's state)."""
+
+
 @dataclass(slots=True)
-class _Counts:
+class DoorCounters:
+    """What the door of one server (one per worker) holds and has refused: open connections per
+    listener, refused connections lingering, refusals by reason (``connection_limit``,
+    ``header_size``, ``header_count``, ``header_timeout``). Kept in the server's app state, which
+    uvicorn shares with every connection and copies into every request's ``scope["state"]``:
+    the cap is per server without a global, and ``/metrics`` reads it (``bff/metrics.py``)."""
+
     main: int = 0
     ops: int = 0
     lingering: int = 0
     refused: dict[str, int] = field(default_factory=dict)
 
-
-# Open connections per listener, per server (one ServerState per uvicorn server; tests run
-# several in one process). Weak keys: a stopped server's counts go with it.
-_counts: weakref.WeakKeyDictionary[ServerState, _Counts] = weakref.WeakKeyDictionary()
+    def refuse(self, reason: str) -> None:
+        self.refused[reason] = self.refused.get(reason, 0) + 1
 
 
-def counts_of(server_state: ServerState) -> _Counts:
-    counts = _counts.get(server_state)
-    if counts is None:
-        counts = _counts[server_state] = _Counts()
-    return counts
+def door_of(app_state: dict[str, Any]) -> DoorCounters:
+    door = app_state.get(DOOR_STATE_KEY)
+    if not isinstance(door, DoorCounters):
+        door = app_state[DOOR_STATE_KEY] = DoorCounters()
+    return door
 
 
 class _HeaderLimitExceeded(Exception):
@@ -176,10 +183,10 @@ class EdgeProtocol(HttpToolsProtocol):
         port = self.server[1] if self.server else None
         if self.limits.ops_port is not None and port == self.limits.ops_port:
             self.listener = "ops"
-        counts = counts_of(self.server_state)
-        open_here = counts.ops if self.listener == "ops" else counts.main
+        door = door_of(self.app_state)
+        open_here = door.ops if self.listener == "ops" else door.main
         if open_here >= self.limits.cap(self.listener):
-            counts.refused[self.listener] = counts.refused.get(self.listener, 0) + 1
+            door.refuse("connection_limit")
             self._refuse(503, "The server is at its connection limit; retry shortly.", 1)
             return
         self._count(+1)
@@ -192,7 +199,7 @@ class EdgeProtocol(HttpToolsProtocol):
         if self._linger_timer is not None:
             self._linger_timer.cancel()
             self._linger_timer = None
-            counts_of(self.server_state).lingering -= 1
+            door_of(self.app_state).lingering -= 1
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -206,7 +213,9 @@ class EdgeProtocol(HttpToolsProtocol):
             and self._header_bytes > self.limits.max_header_bytes
             and not self._refused
         ):
-            self._refuse_headers("The request line and headers exceed the size limit.")
+            self._refuse_headers(
+                "header_size", "The request line and headers exceed the size limit."
+            )
 
     # Parser callbacks.
     def on_message_begin(self) -> None:
@@ -240,17 +249,19 @@ class EdgeProtocol(HttpToolsProtocol):
     def send_400_response(self, msg: str) -> None:
         """uvicorn answers any parser error with 400; a header limit deserves its own 431."""
         if self._header_limit_hit:
-            self._refuse_headers(f"More than {self.limits.max_headers} request headers.")
+            self._refuse_headers(
+                "header_count", f"More than {self.limits.max_headers} request headers."
+            )
             return
         super().send_400_response(msg)
 
     # The limits.
     def _count(self, delta: int) -> None:
-        counts = counts_of(self.server_state)
+        door = door_of(self.app_state)
         if self.listener == "ops":
-            counts.ops += delta
+            door.ops += delta
         else:
-            counts.main += delta
+            door.main += delta
         self._counted = delta > 0
 
     def _arm_header_timer(self) -> None:
@@ -275,11 +286,11 @@ class EdgeProtocol(HttpToolsProtocol):
         if self._header_bytes == 0:
             self.transport.close()  # an idle connection: nothing to answer
             return
+        door_of(self.app_state).refuse("header_timeout")
         self._refuse(408, "The request headers did not arrive in time.")
 
-    def _refuse_headers(self, detail: str) -> None:
-        counts = counts_of(self.server_state)
-        counts.refused["headers"] = counts.refused.get("headers", 0) + 1
+    def _refuse_headers(self, reason: str, detail: str) -> None:
+        door_of(self.app_state).refuse(reason)
         self._refuse(431, detail)
 
     def _refuse(self, status: int, detail: str, retry_after: int | None = None) -> None:
@@ -291,13 +302,13 @@ class EdgeProtocol(HttpToolsProtocol):
         if transport.is_closing():
             return
         transport.write(problem_bytes(status, detail, retry_after=retry_after))
-        counts = counts_of(self.server_state)
-        if counts.lingering >= MAX_LINGERING or not transport.can_write_eof():
+        door = door_of(self.app_state)
+        if door.lingering >= MAX_LINGERING or not transport.can_write_eof():
             transport.close()
             return
         transport.write_eof()
         transport.resume_reading()
-        counts.lingering += 1
+        door.lingering += 1
         self._linger_timer = self.loop.call_later(LINGER_SECONDS, transport.close)
 
 

@@ -9,6 +9,7 @@ test never holds a whole body either.
 from __future__ import annotations
 
 import json
+import re
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -107,6 +108,10 @@ def test_endless_headers_on_a_hundred_connections_are_refused_at_the_limit(serve
     )
     assert growth < 50 * MiB
     assert httpx.get(served.url + "/healthz", timeout=5).status_code == 200
+    metrics = httpx.get(served.ops_url + "/metrics", timeout=5).text
+    refused = re.search(r'^bff_edge_refused_total\{reason="header_size"\} (\S+)$', metrics, re.M)
+    assert refused, metrics
+    assert float(refused[1]) >= 100
 
 
 def test_too_many_headers_are_refused(served: Served) -> None:
