@@ -18,14 +18,16 @@ limits servers such as nginx, Node and Go put at the same place:
   and is closed, and one that never sent a byte is just closed.
 * **Connections per worker** (``BFF_MAX_CONNECTIONS``): past the cap a new connection gets an
   immediate 503 and is closed, so its descriptor is back at once and the process never reaches
-  its descriptor limit (which is raised to the hard limit at start, and the cap lowered to fit
-  it if it must be).
+  its descriptor limit (raised at start towards what the cap needs, up to the hard limit; the
+  cap is lowered to fit it if it must be).
 * **An operations listener** (``BFF_OPS_PORT``): probes, ``/metrics`` and the status page on a
   port of their own with its own small connection cap, as Envoy's admin listener, so a flood of
   the public port cannot starve the kubelet's probes or the scraper.
 
 Refusals are problem+json like every other error, written directly on the socket: no request
-reached the app, so no handler could write them.
+reached the app, so no handler could write them. After one, the write side is shut and what the
+client still sends is read and dropped for a moment before the close (a lingering close), so the
+answer is not destroyed by the reset a close with unread input would send.
 """
 
 from __future__ import annotations
@@ -154,8 +156,10 @@ def problem_bytes(status: int, detail: str, *, retry_after: int | None = None) -
 class EdgeProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of `EdgeLimits` (see the module docstring).
 
-    Only uvicorn's documented extension points and callbacks are overridden, each calling the
-    original: the parser callbacks, the connection events and the 400 writer.
+    Only the protocol's own methods are overridden (the parser callbacks, the connection events
+    and the 400 writer), each calling uvicorn's. They are uvicorn internals, not an API: a uvicorn
+    release that changes them fails ``tests/integration/test_edge_limits.py`` and
+    ``tests/chaos/test_edge_flood.py``, which drive this class on real sockets.
     """
 
     def __init__(
