@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from support import assert_problem
+from support import Simulator, assert_problem
 
 pytestmark = pytest.mark.integration
 
@@ -102,6 +102,25 @@ def test_head_answers_wherever_get_does_without_a_body(bff: httpx.Client, path: 
     assert head.content == b""
     for name in ("content-type", "content-length", "etag", "cache-control"):
         assert head.headers.get(name) == get.headers.get(name), name
+
+
+@pytest.mark.parametrize("path", ["/v1/export/products.ndjson", "/v1/products/1/image"])
+def test_head_of_a_streamed_answer_stops_after_its_headers(bff: httpx.Client, path: str) -> None:
+    get = bff.get(path)
+    head = bff.head(path)
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert bff.get("/healthz").status_code == 200  # the connection and the server carry on
+
+
+def test_head_of_the_export_reads_no_page_past_the_first(bff: httpx.Client, sim: Simulator) -> None:
+    bff.get("/v1/export/products.ndjson")
+    pages_for_get = sim.path_count("/products")
+    sim.clear()
+    bff.head("/v1/export/products.ndjson")
+    assert pages_for_get > 1
+    assert sim.path_count("/products") == 1
 
 
 def test_head_of_an_unknown_route_is_404_and_of_a_post_only_route_405(bff: httpx.Client) -> None:
