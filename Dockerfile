@@ -27,5 +27,5 @@ ENV PATH=/opt/venv/bin:$PATH \
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-    CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % os.environ.get('BFF_PORT', '8000'); sys.exit(urllib.request.urlopen(url, timeout=2).status != 200)"]
+    CMD ["python", "-c", "import os, sys, urllib.request; url = 'http://127.0.0.1:%s/healthz' % (os.environ.get('BFF_OPS_PORT') or os.environ.get('BFF_PORT', '8000')); sys.exit(urllib.request.urlopen(url, timeout=2).status != 200)"]
 CMD ["bff", "serve", "--host", "0.0.0.0"]

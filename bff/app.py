@@ -24,6 +24,7 @@ from bff.compression import install_compression
 from bff.contract import install_contract
 from bff.cors import CORSMiddleware, CORSPolicy
 from bff.docs import install_docs
+from bff.edge import EdgeMiddleware
 from bff.errors import install_error_handlers
 from bff.lifecycle import drain_on_signals, install_lifecycle, lifecycle_of
 from bff.logs import log_request
@@ -176,7 +177,12 @@ def create_app(
                 await cache.aclose()
 
     error_responses: dict[int | str, dict[str, Any]] = {
-        422: {"model": Problem, "description": "Invalid input."},
+        422: {
+            "model": Problem,
+            "description": "Invalid input: a parameter out of its pattern or range (ids are "
+            "plain digits), or a body that is not JSON in UTF-8 or not the documented shape; "
+            "`errors` lists each problem.",
+        },
     }
     app = FastAPI(
         title="BFF",
@@ -192,6 +198,14 @@ def create_app(
     # Per app, never per process: tests build many apps in one process.
     app.state.metrics = metrics = Metrics()
     app.state.status = status = StatusRecorder()
+    # The door's limits innermost (added first): CORS headers reach its refusals too, and,
+    # inside the request context, they carry the request id and are counted and logged like
+    # any answer.
+    app.add_middleware(
+        EdgeMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        ops_listener=settings.ops_port is not None,
+    )
     # Outermost last: request context, then CORS, then per-coding ETags around compression.
     if settings.compression_enabled:
         install_compression(app, minimum_size=settings.compression_min_size)

@@ -16,11 +16,11 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from pydantic import AnyHttpUrl
 from starlette.types import ASGIApp
 
 from bff.logs import log_config
+from bff.server import EdgeLimits, serve
 from bff.settings import Settings
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
@@ -29,15 +29,17 @@ DEFAULT_WEB_DIR = Path(__file__).resolve().parents[1] / "examples" / "web" / "si
 
 
 def _server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
-    """uvloop and httptools when installed (they are, with uvicorn[standard]). Logs are JSON
+    """uvloop when installed (it is, with uvicorn[standard]); the HTTP protocol is httptools's,
+    with the limits of ``bff/server.py``. Logs are JSON
     lines (``bff/logs.py``), applied by uvicorn in every worker; the access log is the BFF's own
     request line, so uvicorn's is off."""
     return {
         "loop": "uvloop",
-        "http": "httptools",
         "log_level": settings.log_level,
         "log_config": log_config(settings.log_level, access_log=access_log),
         "access_log": False,
+        # No route takes a WebSocket: an upgrade request is an ordinary (404) request.
+        "ws": "none",
         # Clients (browsers, load balancers) usually keep connections longer than uvicorn's 5 s.
         "timeout_keep_alive": 30,
         # After the listener closes, in-flight requests get this long (bff/lifecycle.py).
@@ -45,15 +47,27 @@ def _server_options(settings: Settings, *, access_log: bool) -> dict[str, Any]:
     }
 
 
+def edge_limits(settings: Settings) -> EdgeLimits:
+    return EdgeLimits(
+        max_header_bytes=settings.max_header_bytes,
+        max_headers=settings.max_headers,
+        header_timeout=settings.header_timeout,
+        max_connections=settings.max_connections,
+    )
+
+
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
-    uvicorn.run(
+    serve(
         "bff.app:app_from_env",
         factory=True,
         host=args.host or settings.host,
         port=args.port or settings.port,
+        ops_port=settings.ops_port,
         # Each worker process builds its own app, pool, cache and breakers (bff/lifecycle.py).
         workers=args.workers or settings.workers,
+        limits=edge_limits(settings),
+        pool_connections=settings.pool_max_connections,
         **_server_options(settings, access_log=args.access_log),
     )
     return 0
@@ -128,10 +142,14 @@ def _demo(args: argparse.Namespace) -> int:
         print(f"try:                         http://{host}:{port}/v1/users/1/profile")
         if web_url is not None:
             print(f"example web app:             {web_url}")
-        uvicorn.run(
+        serve(
             create_app(settings, tracer_provider=provider_from_env()),
             host=host,
             port=port,
+            ops_port=settings.ops_port,
+            workers=1,
+            limits=edge_limits(settings),
+            pool_connections=settings.pool_max_connections,
             **_server_options(settings, access_log=args.access_log),
         )
     return 0

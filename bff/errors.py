@@ -166,11 +166,27 @@ async def _validation_error(request: Request, exc: Exception) -> ProblemResponse
     )
 
 
+MALFORMED_BODY = "body: the body is not JSON in UTF-8"
+
+
 async def _http_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError):
+        # FastAPI turns JSON that is not UTF-8 (a UnicodeDecodeError) into a bare 400 of its
+        # own; JSON must be UTF-8 (RFC 8259), so it is invalid JSON like any other: the same
+        # documented 422 as a syntax error.
+        return problem(
+            request,
+            422,
+            MALFORMED_BODY,
+            code="validation",
+            errors=[{"loc": ["body"], "msg": "JSON decode error", "type": "json_invalid"}],
+        )
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers = _with_challenge(exc.status_code, exc.headers)
-    return problem(request, exc.status_code, detail, headers=headers)
+    # The name RFC 9110 gives 413 (Python 3.11's phrase is the older "Request Entity Too Large").
+    code = "content_too_large" if exc.status_code == 413 else None
+    return problem(request, exc.status_code, detail, code=code, headers=headers)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:

@@ -4,9 +4,12 @@ A screen is only as fresh as its stalest part and only as shareable as its most 
 so its caching headers are derived from the downstream calls that built it (the ``CallTiming``
 records of ``clients/timing.py``, filled in by the cache step of the pipeline):
 
-* ``Cache-Control``: ``no-store`` when the answer is partial (a degraded answer must not outlive
-  the failure); ``no-cache`` when some part was not cacheable (the cache is off, or a call has no
-  cache policy), so clients revalidate with the ETag every time; otherwise the smallest remaining
+* ``Cache-Control``: ``private, no-store`` (with ``Vary: Authorization``) when the screen was
+  built with the caller's credentials (``mark_personal``: the signed-in user's own page), whatever
+  the cache settings: a token's answer is never kept by a browser or a shared cache;
+  ``no-store`` when the answer is partial (a degraded answer must not outlive the failure);
+  ``no-cache`` when some part was not cacheable (the cache is off, or a call has no cache
+  policy), so clients revalidate with the ETag every time; otherwise the smallest remaining
   freshness of its parts as ``max-age`` (0 once a part is stale), ``private`` when any part was
   fetched with the caller's credentials (with ``Vary: Authorization``), ``public`` otherwise.
 * ``ETag``: a strong validator over the body bytes; ``If-None-Match`` with a matching tag is
@@ -33,11 +36,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from bff.admission import Admission
-from bff.observability import SERVER_TIMING_MAX_CALLS, is_partial
+from bff.observability import SERVER_TIMING_MAX_CALLS, is_partial, is_personal
 from clients.timing import CallTiming, calls_var
 
 CACHE_NAME = "BFF"
 """The cache's name in ``Cache-Status`` entries."""
+
+PERSONAL_CACHE_CONTROL = "private, no-store"
 
 # Headers a 304 repeats from the 200 it stands for (RFC 9110, section 15.4.5).
 _VALIDATOR_HEADERS = ("etag", "cache-control", "cache-status", "vary")
@@ -116,10 +121,13 @@ def finish(request: Request, response: Response) -> Response:
     calls = calls_var.get() or []
     headers = response.headers
     headers["ETag"] = etag_of(bytes(response.body))
-    headers["Cache-Control"] = cache_control(calls, partial=is_partial())
+    personal = is_personal()
+    headers["Cache-Control"] = (
+        PERSONAL_CACHE_CONTROL if personal else cache_control(calls, partial=is_partial())
+    )
     if calls:
         headers["Cache-Status"] = cache_status(calls)
-    if any(call.private for call in calls):
+    if personal or any(call.private for call in calls):
         headers["Vary"] = "Authorization"
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None and etag_matches(if_none_match, headers["ETag"]):

@@ -40,6 +40,7 @@ from starlette.responses import Response
 
 from bff.admission import Admission
 from bff.observability import RequestRecord
+from bff.server import DOOR_STATE_KEY, DoorCounters
 from bff.transport import pool_usage
 from clients.base import DownstreamClient
 from clients.breaker import BreakerState
@@ -206,6 +207,7 @@ class StateCollector:
         admission: Admission | None = None,
         media: MediaClient | None = None,
         media_http: httpx.AsyncClient | None = None,
+        door: DoorCounters | None = None,
     ) -> None:
         self._downstreams = downstreams
         self._cache = cache
@@ -213,6 +215,7 @@ class StateCollector:
         self._admission = admission
         self._media = media
         self._media_http = media_http
+        self._door = door
 
     @classmethod
     def of(cls, state: Mapping[str, Any]) -> StateCollector:
@@ -223,6 +226,7 @@ class StateCollector:
             state.get("admission"),
             state.get("media"),
             state.get("media_http"),
+            door if isinstance(door := state.get(DOOR_STATE_KEY), DoorCounters) else None,
         )
 
     def collect(self) -> Iterator[Metric]:
@@ -246,6 +250,28 @@ class StateCollector:
             yield from self._pool(self._http)
         if self._admission is not None:
             yield from self._screens_admitted(self._admission)
+        if self._door is not None:
+            yield from self._door_counters(self._door)
+
+    @staticmethod
+    def _door_counters(door: DoorCounters) -> Iterator[Metric]:
+        """Only under ``bff serve``, whose server keeps them (``bff/server.py``)."""
+        connections = GaugeMetricFamily(
+            "bff_edge_connections",
+            "Open client connections, by listener (public `main`, operations `ops`).",
+            labels=["listener"],
+        )
+        connections.add_metric(["main"], door.main)
+        connections.add_metric(["ops"], door.ops)
+        yield connections
+        refused = CounterMetricFamily(
+            "bff_edge_refused",
+            "Connections refused at the door before any request reached the app, by reason.",
+            labels=["reason"],
+        )
+        for reason in ("connection_limit", "header_size", "header_count", "header_timeout"):
+            refused.add_metric([reason], door.refused.get(reason, 0))
+        yield refused
 
     @staticmethod
     def _screens_admitted(admission: Admission) -> Iterator[Metric]:

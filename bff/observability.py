@@ -112,6 +112,7 @@ def _mount_of(scope: Scope) -> Mount | None:
 @dataclass(slots=True)
 class _ResponseNotes:
     partial: bool = False
+    personal: bool = False
     status: int | None = None
 
 
@@ -123,6 +124,19 @@ def mark_partial() -> None:
     notes = _notes_var.get()
     if notes is not None:
         notes.partial = True
+
+
+def mark_personal() -> None:
+    """Say that this request's answer is built with the caller's credentials: it must never be
+    stored by any cache (``bff/http_caching.py``); a no-op outside requests."""
+    notes = _notes_var.get()
+    if notes is not None:
+        notes.personal = True
+
+
+def is_personal() -> bool:
+    notes = _notes_var.get()
+    return notes is not None and notes.personal
 
 
 def is_partial() -> bool:

@@ -406,6 +406,51 @@ class Settings(BaseSettings):
         "info", description="Log level of the BFF and uvicorn."
     )
 
+    # The door (bff/server.py, bff/edge.py): what one request or connection may cost before the
+    # app does any work for it.
+    max_body_bytes: int = Field(
+        4096,
+        ge=0,
+        le=10 * 1024 * 1024,
+        description="Largest request body, in bytes (every body the BFF takes is a small JSON "
+        "document); a larger one is answered 413 before it is read, parsed or authenticated.",
+    )
+    max_header_bytes: int = Field(
+        16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Largest request line plus headers, in bytes; past it the connection gets "
+        "431 and is closed.",
+    )
+    max_headers: int = Field(
+        100, ge=10, le=10_000, description="Most request headers; past it, 431 and close."
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        le=300,
+        description="Seconds a connection has to send a request's line and headers (from its "
+        "start, or from a request's first byte on a kept-alive connection); past it, 408 and "
+        "close.",
+    )
+    max_connections: int = Field(
+        2000,
+        ge=1,
+        le=1_000_000,
+        description="Most open client connections per worker on the public port; past it a new "
+        "connection gets 503 and is closed at once. Lowered at start if the descriptor limit "
+        "cannot hold it beside the downstream pool.",
+    )
+    ops_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        description="Port of the operations listener: /healthz, /readyz, /metrics and the "
+        "status page, with its own connection cap, so a flood of the public port cannot starve "
+        "probes; /metrics and the status page then leave the public port. Unset: everything "
+        "on BFF_PORT.",
+    )
+
     # Lifecycle (bff/lifecycle.py): graceful shutdown and worker processes of `bff serve`.
     shutdown_drain_seconds: float = Field(
         0.0,
@@ -436,6 +481,12 @@ class Settings(BaseSettings):
             raise ValueError("BFF_DOWNSTREAM_TIMEOUT must not exceed BFF_REQUEST_TIMEOUT")
         if self.min_request_timeout > self.request_timeout:
             raise ValueError("BFF_MIN_REQUEST_TIMEOUT must not exceed BFF_REQUEST_TIMEOUT")
+        return self
+
+    @model_validator(mode="after")
+    def _check_ports(self) -> Settings:
+        if self.ops_port is not None and self.ops_port == self.port:
+            raise ValueError("BFF_OPS_PORT must differ from BFF_PORT")
         return self
 
     def url_for(self, service: str) -> str:

@@ -275,9 +275,10 @@ class ResponseCache:
                 age = self.clock() - entry.stored_at
                 if age <= policy.ttl + policy.stale_if_error:
                     self.counters.stale_errors += 1
+                    # The key's path only: its query holds what users typed (search text).
                     logger.warning(
                         "serving a stale copy of %s (%.1fs old): %s %s",
-                        key,
+                        key.partition("?")[0],
                         age,
                         exc.code,
                         exc.detail,

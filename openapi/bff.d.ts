@@ -1816,7 +1816,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The user's id. */
+                /** @description The user's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 user_id: number;
             };
             cookie?: never;
@@ -1832,7 +1832,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1852,7 +1852,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1872,7 +1872,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -1925,7 +1925,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The cart's id. */
+                /** @description The cart's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 cart_id: number;
             };
             cookie?: never;
@@ -1941,7 +1941,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1961,7 +1961,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -1981,7 +1981,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2034,7 +2034,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The post's id. */
+                /** @description The post's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 post_id: number;
             };
             cookie?: never;
@@ -2050,7 +2050,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2070,7 +2070,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2090,7 +2090,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2143,7 +2143,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The product's id. */
+                /** @description The product's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 product_id: number;
             };
             cookie?: never;
@@ -2159,7 +2159,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2179,7 +2179,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2199,7 +2199,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2265,7 +2265,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2285,7 +2285,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2295,7 +2295,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2341,7 +2341,7 @@ export interface operations {
     search_search: {
         parameters: {
             query: {
-                /** @description Case-insensitive text to look for; must not be blank. */
+                /** @description Case-insensitive text to look for; must not be blank nor hold control characters (422). */
                 q: string;
                 /** @description Results per kind. */
                 limit?: number;
@@ -2366,7 +2366,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2386,7 +2386,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2396,7 +2396,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2482,7 +2482,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2568,7 +2578,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2634,7 +2654,7 @@ export interface operations {
                     "X-BFF-Partial"?: "true";
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2654,7 +2674,7 @@ export interface operations {
                     "Server-Timing"?: string;
                     /** @description A strong validator of the body; send it back in `If-None-Match` to get a `304 Not Modified` while the screen is unchanged. A compressed body is another representation with its own tag: the coding is appended (`"...-br"`). */
                     ETag?: string;
-                    /** @description How long the screen may be reused: `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
+                    /** @description How long the screen may be reused: `private, no-store` when it is built with the caller's bearer token (never stored, whatever the cache settings); `no-store` when it is partial; `no-cache` when some part may not be cached (revalidate with the ETag); otherwise `public` or, when any part is the caller's own, `private`, with `max-age` the smallest remaining freshness of its parts (0 once a part is stale). */
                     "Cache-Control"?: string;
                     /** @description RFC 9211: per downstream call, whether the BFF's cache served it (`hit`, with `ttl` in seconds, negative once stale) or why it was fetched (`fwd=uri-miss` and `stored`, `fwd=bypass` when caching is off, `fwd=method` for non-GETs, `fwd=stale` with `fwd-status` when a stale copy stood in for a failed call); `detail` names the call. */
                     "Cache-Status"?: string;
@@ -2675,7 +2695,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2731,7 +2751,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The product's id. */
+                /** @description The product's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 product_id: number;
             };
             cookie?: never;
@@ -2758,7 +2778,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2811,7 +2831,7 @@ export interface operations {
                 "X-Request-Timeout"?: components["parameters"]["RequestTimeout"];
             };
             path: {
-                /** @description The user's id. */
+                /** @description The user's id. Plain digits: no sign, spaces, leading zeros or fraction. */
                 user_id: number;
             };
             cookie?: never;
@@ -2838,7 +2858,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -2928,7 +2948,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3005,7 +3025,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3087,7 +3107,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set. */
+            /** @description Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set (or empty). */
             403: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];
@@ -3097,7 +3117,17 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Invalid input. */
+            /** @description The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused before it is read, parsed or authenticated, and the connection is closed. */
+            413: {
+                headers: {
+                    "X-Request-ID": components["headers"]["X-Request-ID"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input: a parameter out of its pattern or range (ids are plain digits), or a body that is not JSON in UTF-8 or not the documented shape; `errors` lists each problem. */
             422: {
                 headers: {
                     "X-Request-ID": components["headers"]["X-Request-ID"];

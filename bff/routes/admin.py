@@ -1,6 +1,7 @@
 """Operator endpoints, guarded by ``BFF_ADMIN_TOKEN``.
 
-They are off unless a token is configured (403), and a wrong or missing token is a 401: an
+They are off unless a token is configured (403; an empty or blank token counts as none, or an
+empty ``Bearer`` header would match it), and a wrong or missing token is a 401: an
 unguarded purge would let anyone empty the cache and send the whole traffic to the downstreams.
 The token is compared in constant time.
 """
@@ -16,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from bff.deps import CacheDep, SettingsDep
 from bff.errors import BFFError
-from bff.routes.params import Responses, problem_doc
+from bff.routes.params import BODY_TOO_LARGE, Responses, problem_doc
 from schemas.responses import CachePurgeRequest, CachePurgeResult
 
 logger = logging.getLogger("bff.admin")
@@ -27,7 +28,8 @@ _bearer = HTTPBearer(
 
 ADMIN_ERRORS: Responses = {
     401: problem_doc("The admin bearer token is missing or wrong."),
-    403: problem_doc("Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set."),
+    403: problem_doc("Admin endpoints are off: `BFF_ADMIN_TOKEN` is not set (or empty)."),
+    **BODY_TOO_LARGE,
 }
 
 
@@ -35,9 +37,10 @@ async def require_admin(
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
-    if settings.admin_token is None:
+    token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+    if not token.strip():
         raise BFFError(403, "Admin endpoints are off: set BFF_ADMIN_TOKEN.", code="forbidden")
-    expected = settings.admin_token.get_secret_value().encode()
+    expected = token.encode()
     given = credentials.credentials.encode() if credentials is not None else b""
     if not hmac.compare_digest(given, expected):
         raise BFFError(

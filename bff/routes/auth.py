@@ -15,7 +15,14 @@ from bff.deps import AuthDep, CartsDep, UsersDep
 from bff.errors import BFFError
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
-from bff.routes.params import CALL_OK, DOWNSTREAM_FAILURES, SCREEN_FAILURES, UNAUTHORIZED
+from bff.observability import mark_personal
+from bff.routes.params import (
+    BODY_TOO_LARGE,
+    CALL_OK,
+    DOWNSTREAM_FAILURES,
+    SCREEN_FAILURES,
+    UNAUTHORIZED,
+)
 from clients import BadRequest, Unauthorized
 from clients.errors import DownstreamError
 from schemas.responses import (
@@ -53,13 +60,17 @@ async def bearer_token(
 ) -> str:
     if credentials is None or not credentials.credentials.strip():
         raise _unauthorized("A bearer token is required: `Authorization: Bearer <token>`.")
+    mark_personal()
     return credentials.credentials
 
 
 BearerToken = Annotated[str, Depends(bearer_token)]
 
 
-@router.post("/auth/login", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post(
+    "/auth/login",
+    responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
+)
 async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     """Exchange a username and password for an access and a refresh token."""
     try:
@@ -83,7 +94,10 @@ async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     )
 
 
-@router.post("/auth/refresh", responses={**CALL_OK, **UNAUTHORIZED, **DOWNSTREAM_FAILURES})
+@router.post(
+    "/auth/refresh",
+    responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
+)
 async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
     """Exchange a refresh token for a new token pair."""
     try:

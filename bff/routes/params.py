@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import Path
+from pydantic import BeforeValidator
 
 from schemas.responses import Problem
 
@@ -12,15 +14,33 @@ from schemas.responses import Problem
 # a request the downstream has to reject.
 MAX_ID = 2_147_483_647
 
+_PLAIN_ID = re.compile(r"[1-9][0-9]{0,9}")
+
+
+def plain_digits(value: object) -> object:
+    """An id is written one way only: digits without sign, spaces, leading zeros, underscores or
+    a fraction. Pydantic's integer parsing accepts ``+1``, ``01``, `` 1``, ``1_0`` (ten) and
+    ``1.0``, so one resource would have many URLs (and cache entries), and ``1_0`` would name
+    another resource than it seems to."""
+    if isinstance(value, str) and not _PLAIN_ID.fullmatch(value):
+        raise ValueError("must be a positive integer written in plain digits, like 42")
+    return value
+
 
 def resource_id(description: str) -> Any:
-    return Path(gt=0, le=MAX_ID, description=description, examples=[1])
+    return Path(
+        gt=0,
+        le=MAX_ID,
+        description=f"{description} Plain digits: no sign, spaces, leading zeros or fraction.",
+        examples=[1],
+    )
 
 
-UserId = Annotated[int, resource_id("The user's id.")]
-CartId = Annotated[int, resource_id("The cart's id.")]
-PostId = Annotated[int, resource_id("The post's id.")]
-ProductId = Annotated[int, resource_id("The product's id.")]
+PlainDigits = BeforeValidator(plain_digits)
+UserId = Annotated[int, resource_id("The user's id."), PlainDigits]
+CartId = Annotated[int, resource_id("The cart's id."), PlainDigits]
+PostId = Annotated[int, resource_id("The post's id."), PlainDigits]
+ProductId = Annotated[int, resource_id("The product's id."), PlainDigits]
 
 
 def problem_doc(description: str) -> dict[str, Any]:
@@ -58,13 +78,15 @@ ETAG_DOC: dict[str, Any] = {
     },
 }
 CACHE_CONTROL_DOC: dict[str, Any] = {
-    "description": "How long the screen may be reused: `no-store` when it is partial; "
+    "description": "How long the screen may be reused: `private, no-store` when it is built "
+    "with the caller's bearer token (never stored, whatever the cache settings); `no-store` "
+    "when it is partial; "
     "`no-cache` when some part may not be cached (revalidate with the ETag); otherwise "
     "`public` or, when any part is the caller's own, `private`, with `max-age` the smallest "
     "remaining freshness of its parts (0 once a part is stale).",
     "schema": {
         "type": "string",
-        "examples": ["public, max-age=42", "private, max-age=30", "no-store"],
+        "examples": ["public, max-age=42", "private, no-store", "no-store"],
     },
 }
 CACHE_STATUS_DOC: dict[str, Any] = {
@@ -117,6 +139,12 @@ SCREEN_OK: Responses = {
 }
 """A screen's success, which may be partial, and its revalidation."""
 
+BODY_TOO_LARGE: Responses = {
+    413: problem_doc(
+        "The request body is larger than `BFF_MAX_BODY_BYTES` (4 KiB by default); refused "
+        "before it is read, parsed or authenticated, and the connection is closed."
+    )
+}
 NOT_FOUND: Responses = {404: problem_doc("The screen's main resource does not exist.")}
 UNAUTHORIZED: Responses = {
     401: problem_doc(

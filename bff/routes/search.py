@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import AfterValidator
 
 from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
 from bff.fanout import Sections, gather
@@ -24,15 +26,29 @@ from schemas.responses import (
 
 router = APIRouter(prefix="/v1", tags=["search"], route_class=ScreenRoute)
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def no_control_characters(text: str) -> str:
+    """A NUL, a line break or an escape is never search text, and would travel on to every
+    downstream. A validator rather than a tighter ``pattern`` in the contract: no frontend sends
+    them, and the contract's breaking-change guard rightly cannot prove a new regex looser."""
+    if _CONTROL.search(text):
+        raise ValueError("must not contain control characters")
+    return text
+
+
 SearchText = Annotated[
     str,
     Query(
         min_length=1,
         max_length=100,
         pattern=r"\S",
-        description="Case-insensitive text to look for; must not be blank.",
+        description="Case-insensitive text to look for; must not be blank nor hold control "
+        "characters (422).",
         examples=["phone"],
     ),
+    AfterValidator(no_control_characters),
 ]
 PerKind = Annotated[int, Query(ge=1, le=30, description="Results per kind.")]
 

@@ -99,7 +99,9 @@ def test_probes_name_routes_the_app_serves() -> None:
         "readinessProbe": "/readyz",
         "livenessProbe": "/healthz",
     }
-    assert {get["port"] for get in probes.values()} == {port["name"] for port in container["ports"]}
+    # On the operations listener, which a flood of the public port cannot starve.
+    assert {get["port"] for get in probes.values()} == {"ops"}
+    assert {port["name"] for port in container["ports"]} == {"http", "ops"}
 
     def no_downstream(request: httpx.Request) -> httpx.Response:
         raise AssertionError(f"a probe called a downstream: {request.url}")
@@ -152,8 +154,10 @@ def test_shutdown_timings_agree() -> None:
 def test_ports_selectors_and_the_redis_url_line_up() -> None:
     config = _config()
     container = _bff_container()
-    [http] = container["ports"]
+    ports = {port["name"]: port for port in container["ports"]}
+    http = ports["http"]
     assert http["containerPort"] == int(config["BFF_PORT"])
+    assert ports["ops"]["containerPort"] == int(config["BFF_OPS_PORT"])
     assert f"EXPOSE {config['BFF_PORT']}" in (ROOT / "Dockerfile").read_text()
 
     deployment = _one("Deployment", "bff")
