@@ -198,17 +198,16 @@ def create_app(
     # Per app, never per process: tests build many apps in one process.
     app.state.metrics = metrics = Metrics()
     app.state.status = status = StatusRecorder()
-    # The door's limits innermost (added first): CORS headers reach its refusals too, and,
-    # inside the request context, they carry the request id and are counted and logged like
-    # any answer.
+    # Outermost last: request context, CORS (so the door's refusals carry its headers too), the
+    # door's limits (so HEAD is a GET to everything inside, compression included, and its
+    # headers are those of the GET), then per-coding ETags around compression.
+    if settings.compression_enabled:
+        install_compression(app, minimum_size=settings.compression_min_size)
     app.add_middleware(
         EdgeMiddleware,
         max_body_bytes=settings.max_body_bytes,
         ops_listener=settings.ops_port is not None,
     )
-    # Outermost last: request context, then CORS, then per-coding ETags around compression.
-    if settings.compression_enabled:
-        install_compression(app, minimum_size=settings.compression_min_size)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, policy=CORSPolicy.from_settings(settings))
     app.add_middleware(
