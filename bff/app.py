@@ -236,8 +236,10 @@ def create_app(
 def app_from_env() -> FastAPI:
     """Factory for ``uvicorn --factory`` and ``bff serve``: settings and ``OTEL_*`` tracing from
     the environment, and the shutdown drain in front of the server's signal handlers."""
+    from bff.memory import return_large_buffers
     from bff.tracing import provider_from_env
 
+    return_large_buffers()
     settings = Settings()
     app = create_app(settings, tracer_provider=provider_from_env())
     drain_on_signals(lifecycle_of(app), settings.shutdown_drain_seconds)

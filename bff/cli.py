@@ -116,9 +116,11 @@ def _demo_settings(simulator_url: str, **overrides: Any) -> Settings:
 
 def _demo(args: argparse.Namespace) -> int:
     from bff.app import create_app
+    from bff.memory import return_large_buffers
     from bff.tracing import provider_from_env
     from simulator import BackgroundServer, create_simulator_app
 
+    return_large_buffers()
     simulator_app = create_simulator_app(delay_ms=args.delay_ms)
     with ExitStack() as stack:
         simulator = stack.enter_context(BackgroundServer(simulator_app, port=args.simulator_port))
