@@ -50,16 +50,23 @@ def create_simulator_app(
     delay_ms: int = 0,
     rate_limit: RateLimit | None = None,
     clock: Callable[[], float] = time.monotonic,
+    dated: bool = False,
 ) -> Starlette:
     """A fresh simulator with its own data, fault rules and counters (`app.state.simulator`).
 
     `delay_ms` adds a fixed latency to every data route (not to `/__sim/*`), to stand in for the
     network distance to a real downstream. `rate_limit` starts it in rate-limit mode
     (`simulator/ratelimit.py`), whose windows run on `clock` (tests pass a manual one).
+    `dated`: its answers carry a `Date` from that clock (a whole second of wall time when it
+    reads 0), for a server started without its own; so the reset time and the date agree.
     """
     install_reset_log_filter()
     state = SimulatorState.build(seed=seed, delay_ms=delay_ms)
     state.rate_limiter.clock = clock
+    if dated:
+        epoch = float(int(time.time())) - clock()
+        state.rate_limiter.wall = lambda: epoch + clock()
+        state.rate_limiter.dated = True
     state.rate_limiter.configure(rate_limit)
     routes: list[BaseRoute] = [
         *ControlRoutes(state).routes(),

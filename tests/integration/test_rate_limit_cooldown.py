@@ -37,8 +37,10 @@ def rate_limited(
     http_transport: str,
 ) -> Iterator[tuple[httpx.Client, httpx.Client, FastAPI, ManualClock]]:
     clock = ManualClock()
-    simulator = create_simulator_app(rate_limit=LIMIT, clock=clock)
-    with BackgroundServer(simulator) as sim_server:
+    # Reset and Date from the manual clock too: the cool-downs' lengths, and so how many there
+    # are, do not depend on how fast the machine runs the test.
+    simulator = create_simulator_app(rate_limit=LIMIT, clock=clock, dated=True)
+    with BackgroundServer(simulator, date_header=False) as sim_server:
         settings = settings_for(
             sim_server.url,
             http_transport=http_transport,
