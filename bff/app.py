@@ -152,7 +152,10 @@ def create_app(
                 http, settings.service_policies(), cache=cache, clock=clock
             )
             media = MediaClient(
-                media_http, settings.media(), max_streams=settings.max_concurrent_streams
+                media_http,
+                settings.media(),
+                max_streams=settings.max_concurrent_streams,
+                clock=clock,
             )
             admission = Admission(settings.max_concurrent_screens)
             app.state.admission = admission

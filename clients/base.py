@@ -32,6 +32,7 @@ import asyncio
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
@@ -140,15 +141,12 @@ class DownstreamClient:
         self._cache = cache
         self.service = service
         self.policy = policy
-        self.breaker = breaker or CircuitBreaker(service, policy.breaker)
-        self.budget = budget or RetryBudget(policy.budget)
-        if cooldown is None:
-            cooldown = (
-                Cooldown(service, policy.cooldown)
-                if clock is None
-                else Cooldown(service, policy.cooldown, clock=clock)
-            )
-        self.cooldown = cooldown
+        # One clock for every piece of time-keeping state, so a test that injects it steps
+        # through breaker windows, budgets and cool-downs without sleeping.
+        clock = clock or time.monotonic
+        self.breaker = breaker or CircuitBreaker(service, policy.breaker, clock=clock)
+        self.budget = budget or RetryBudget(policy.budget, clock=clock)
+        self.cooldown = cooldown or Cooldown(service, policy.cooldown, clock=clock)
         self._sleep = sleep
         self._rand = rand
         self._latencies = LatencyWindow(policy.hedge) if policy.hedge.enabled else None

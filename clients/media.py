@@ -172,11 +172,14 @@ class MediaClient:
         origins: Mapping[str, MediaOrigin],
         *,
         max_streams: int,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self._origins = {
             prefix: (
                 origin,
-                DownstreamClient(http, service=f"media.{prefix}", policy=origin.policy),
+                DownstreamClient(
+                    http, service=f"media.{prefix}", policy=origin.policy, clock=clock
+                ),
             )
             for prefix, origin in origins.items()
         }

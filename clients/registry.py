@@ -72,23 +72,37 @@ class Downstreams:
         clock: Callable[[], float] | None = None,
     ) -> "Downstreams":
         """One client per service, all over `http` (and `cache`, when given); a missing policy
-        fails here, at startup. `clock` replaces the monotonic clock of the rate-limit
-        cool-downs (tests step through a window instead of sleeping)."""
+        fails here, at startup. `clock` replaces the monotonic clock of the breakers, retry
+        budgets and rate-limit cool-downs (tests step through them instead of sleeping)."""
         missing = [name for name in SERVICES if name not in policies]
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
         cool = shared_cooldowns(policies, clock)
         return cls(
-            users=UsersClient(http, policies["users"], cache=cache, cooldown=cool["users"]),
-            products=ProductsClient(
-                http, policies["products"], cache=cache, cooldown=cool["products"]
+            users=UsersClient(
+                http, policies["users"], cache=cache, clock=clock, cooldown=cool["users"]
             ),
-            carts=CartsClient(http, policies["carts"], cache=cache, cooldown=cool["carts"]),
-            posts=PostsClient(http, policies["posts"], cache=cache, cooldown=cool["posts"]),
-            todos=TodosClient(http, policies["todos"], cache=cache, cooldown=cool["todos"]),
-            quotes=QuotesClient(http, policies["quotes"], cache=cache, cooldown=cool["quotes"]),
-            recipes=RecipesClient(http, policies["recipes"], cache=cache, cooldown=cool["recipes"]),
-            auth=AuthClient(http, policies["auth"], cache=cache, cooldown=cool["auth"]),
+            products=ProductsClient(
+                http, policies["products"], cache=cache, clock=clock, cooldown=cool["products"]
+            ),
+            carts=CartsClient(
+                http, policies["carts"], cache=cache, clock=clock, cooldown=cool["carts"]
+            ),
+            posts=PostsClient(
+                http, policies["posts"], cache=cache, clock=clock, cooldown=cool["posts"]
+            ),
+            todos=TodosClient(
+                http, policies["todos"], cache=cache, clock=clock, cooldown=cool["todos"]
+            ),
+            quotes=QuotesClient(
+                http, policies["quotes"], cache=cache, clock=clock, cooldown=cool["quotes"]
+            ),
+            recipes=RecipesClient(
+                http, policies["recipes"], cache=cache, clock=clock, cooldown=cool["recipes"]
+            ),
+            auth=AuthClient(
+                http, policies["auth"], cache=cache, clock=clock, cooldown=cool["auth"]
+            ),
         )
 
     @property

@@ -23,6 +23,7 @@ from bff.app import create_app
 from bff.settings import Settings
 from clients import Downstreams
 from clients.breaker import CircuitBreaker
+from clients.cache import Clock
 from simulator import BackgroundServer
 
 DEADLINE_MARGIN = 0.5
@@ -91,9 +92,13 @@ class ChaosBFF:
 
 
 @contextmanager
-def serve_bff(downstream_url: str, **overrides: Any) -> Iterator[ChaosBFF]:
+def serve_bff(
+    downstream_url: str, *, clock: Clock | None = None, **overrides: Any
+) -> Iterator[ChaosBFF]:
+    """A real BFF over loopback; ``clock`` (a ManualClock) drives its breakers, budgets,
+    cool-downs and cache, so a test steps past an open breaker instead of sleeping."""
     settings = settings_for(downstream_url, **overrides)
-    capture = _LifespanCapture(create_app(settings))
+    capture = _LifespanCapture(create_app(settings, clock=clock))
     with (
         BackgroundServer(capture) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,

@@ -2,8 +2,9 @@
 
 An open breaker must mean zero downstream calls, be reported as `circuit_open` (a 503 with
 `Retry-After` when the section is required), and recover through one probe once the downstream
-does. Waiting for a breaker to half-open sleeps for exactly the time the BFF announces
-(`Retry-After`, or the breaker's own `retry_after`), never "a bit".
+does. The BFF runs on a manual clock: waiting for a breaker to half-open steps the clock by
+exactly the time the BFF announces (`Retry-After`, or the breaker's own `retry_after`), so no
+test sleeps, and a slow machine cannot let an open breaker's time run out between two requests.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from chaos_support import ChaosBFF, sections, serve_bff
-from support import Simulator, assert_problem
+from support import ManualClock, Simulator, assert_problem
 
 from clients.breaker import BreakerState
 from simulator import BackgroundServer
@@ -31,9 +32,17 @@ def transport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def bff(simulator_server: BackgroundServer, transport: str) -> Iterator[ChaosBFF]:
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def bff(
+    simulator_server: BackgroundServer, transport: str, clock: ManualClock
+) -> Iterator[ChaosBFF]:
     with serve_bff(
         simulator_server.url,
+        clock=clock,
         http_transport=transport,
         request_timeout=2.0,
         downstream_timeout=0.5,
@@ -71,14 +80,16 @@ def test_an_open_breaker_makes_no_calls_and_says_so(bff: ChaosBFF, sim: Simulato
     assert sim.stats()["total"] == 3, "the other sections were still called"
 
 
-def test_a_breaker_recovers_through_one_probe(bff: ChaosBFF, sim: Simulator) -> None:
+def test_a_breaker_recovers_through_one_probe(
+    bff: ChaosBFF, sim: Simulator, clock: ManualClock
+) -> None:
     sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
     bff.get("/v1/home")
     breaker = bff.breaker("quotes")
     assert breaker.state is BreakerState.OPEN
     sim.clear()  # the downstream is healthy again
 
-    time.sleep(breaker.retry_after)
+    clock.advance(breaker.retry_after)
     assert breaker.state is BreakerState.HALF_OPEN
     probe = bff.get("/v1/home")
 
@@ -88,11 +99,11 @@ def test_a_breaker_recovers_through_one_probe(bff: ChaosBFF, sim: Simulator) -> 
     assert sections(bff.get("/v1/home"))["quote"]["status"] == "ok"
 
 
-def test_a_failed_probe_opens_it_again(bff: ChaosBFF, sim: Simulator) -> None:
+def test_a_failed_probe_opens_it_again(bff: ChaosBFF, sim: Simulator, clock: ManualClock) -> None:
     sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
     bff.get("/v1/home")
     breaker = bff.breaker("quotes")
-    time.sleep(breaker.retry_after)
+    clock.advance(breaker.retry_after)
     sim.clear()
     sim.faults({"path": "/quotes/random", "mode": "status", "status": 503})
 
@@ -103,7 +114,9 @@ def test_a_failed_probe_opens_it_again(bff: ChaosBFF, sim: Simulator) -> None:
     assert breaker.state is BreakerState.OPEN
 
 
-def test_a_required_section_behind_an_open_breaker_is_a_503(bff: ChaosBFF, sim: Simulator) -> None:
+def test_a_required_section_behind_an_open_breaker_is_a_503(
+    bff: ChaosBFF, sim: Simulator, clock: ManualClock
+) -> None:
     sim.faults({"path": "/carts/1", "mode": "reset"})
     assert_problem(bff.get("/v1/carts/1"), 502)
     sim.clear()
@@ -117,18 +130,19 @@ def test_a_required_section_behind_an_open_breaker_is_a_503(bff: ChaosBFF, sim: 
     assert refused.headers["retry-after"] == "1"
     assert sim.route_count("/carts/{id}") == 0
     sim.clear()
-    time.sleep(bff.breaker("carts").retry_after)
+    clock.advance(bff.breaker("carts").retry_after)
     assert bff.get("/v1/carts/1").status_code == 200
 
 
 def test_timeouts_from_a_short_client_deadline_do_not_open_the_breaker(
     bff: ChaosBFF, sim: Simulator
 ) -> None:
-    """A frontend asking for 100 ms answers says nothing about the downstream's health."""
-    sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 400})
+    """A frontend asking for 300 ms answers says nothing about the downstream's health (300 ms,
+    not less: the other sections of the home screen must still make it on a busy machine)."""
+    sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 1000})
 
     for _ in range(5):
-        response = bff.get("/v1/home", deadline=0.1)
+        response = bff.get("/v1/home", deadline=0.3)
         assert sections(response)["quote"]["status"] == "timeout"
 
     assert bff.breaker("quotes").state is BreakerState.CLOSED
