@@ -1,6 +1,7 @@
-# The BFF as a container: `docker build -t bff:0.1.0 .`, then `docker run -p 8000:8000 bff:0.1.0`
+# The BFF as a container: `docker build -t bff:1.0.0 .`, then `docker run -p 8000:8000 bff:1.0.0`
 # (and `docker stop -t 30`: a stop drains and finishes in-flight requests, see bff/lifecycle.py).
-# The install is the one `make run` does, `pip install` of this project, without the dev extras.
+# The install is the one `make run` does, `pip install` of this project, without the dev extras,
+# and without the simulator: the image is the service alone (`bff demo`/`bff simulator` say so).
 
 FROM python:3.11-slim AS build
 RUN python -m venv /opt/venv
@@ -11,7 +12,6 @@ COPY pyproject.toml README.md ./
 COPY bff ./bff
 COPY clients ./clients
 COPY schemas ./schemas
-COPY simulator ./simulator
 RUN pip install --no-cache-dir --upgrade pip \
     && pip install --no-cache-dir .
 

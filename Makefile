@@ -92,9 +92,9 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-## typecheck: mypy --strict on bff, clients, schemas, simulator and bench
+## typecheck: mypy --strict on bff, clients, schemas, simulator, bench and tools
 typecheck: install
-	$(BIN)/mypy --strict bff clients schemas simulator bench
+	$(BIN)/mypy --strict bff clients schemas simulator bench tools
 
 ## unit: tests/unit alone (respx and in-process apps, no server started)
 unit: install
@@ -111,7 +111,7 @@ openapi: install node-tools
 
 ## openapi-check: classify the app's contract changes since git ref OPENAPI_REF (default HEAD)
 openapi-check: install
-	$(BIN)/python -m bff.openapi_diff --base-ref $(OPENAPI_REF)
+	$(BIN)/python -m tools.openapi_diff --base-ref $(OPENAPI_REF)
 
 ## contract: tests/contract (published spec, compatibility, types, the web app's types, Schemathesis, downstream contracts)
 contract: install system-tools node-tools web-tools

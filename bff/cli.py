@@ -75,11 +75,11 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _simulator(args: argparse.Namespace) -> int:
     from simulator import serve
+    from simulator.ratelimit import RateLimit
 
     print(
         f"simulator: http://{args.host}:{args.port}  (faults: /__sim/faults, stats: /__sim/stats)"
     )
-    from simulator.ratelimit import RateLimit
 
     limit = RateLimit(args.rate_limit, args.rate_window) if args.rate_limit else None
     serve(args.host, args.port, delay_ms=args.delay_ms, seed=args.seed, rate_limit=limit)
@@ -332,7 +332,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except ModuleNotFoundError as exc:
+        if exc.name != "simulator":
+            raise
+        # The production image ships the service alone (see the Dockerfile).
+        print(
+            "bff: the simulator is not installed here (the container image ships the service "
+            "alone); run `bff demo` and `bff simulator` from a source checkout (`make run`)",
+            file=sys.stderr,
+        )
+        return 2
     return result
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bff.cli import openapi_document
-from bff.openapi_diff import committed, compare
+from tools.openapi_diff import committed, compare
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI, Query
 from pydantic import BaseModel, Field
 
 from bff.cli import openapi_document
-from bff.openapi_diff import Change, Severity, committed, compare, main, major_of
+from tools.openapi_diff import Change, Severity, committed, compare, main, major_of
 
 Spec = dict[str, Any]
 

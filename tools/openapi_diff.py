@@ -704,7 +704,7 @@ def committed(ref: str = "HEAD", path: str = CONTRACT_PATH, cwd: Path | None = N
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m bff.openapi_diff",
+        prog="python -m tools.openapi_diff",
         description="Classify the changes between a published contract and the app's.",
     )
     base = parser.add_mutually_exclusive_group()
