@@ -120,6 +120,8 @@ class CacheCounters:
     refreshes: int = 0
     joins: int = 0
     tier_errors: int = 0
+    lease_joins: int = 0
+    """Misses answered by another replica's downstream call (its lease on the key)."""
 
 
 class SingleFlight:

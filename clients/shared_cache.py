@@ -158,6 +158,7 @@ class SharedCacheTier:
                 try:
                     # The holder before us may have written it just before we took the lease.
                     if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
+                        self._counters.lease_joins += 1
                         return entry.value
                     value = await load()
                     await self.put(key, adapter, value, retention)
@@ -168,6 +169,7 @@ class SharedCacheTier:
                 break
             await self._sleep(POLL_SECONDS)
             if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
+                self._counters.lease_joins += 1
                 return entry.value
         value = await load()
         await self.put(key, adapter, value, retention)
