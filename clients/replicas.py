@@ -151,10 +151,13 @@ class ReplicaLink:
         if data.get("from") != self.id:
             logger.info("cache purged by another replica: prefix=%r in_process=%d", prefix, dropped)
         key = ACKS + purge_id
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.rpush(key, self.id)
-            pipe.pexpire(key, _ACK_KEEP_MS)
-            await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.rpush(key, self.id)
+                pipe.pexpire(key, _ACK_KEEP_MS)
+                await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._failed("purge acknowledgement", exc)
 
     # Cool-downs
 
@@ -187,10 +190,14 @@ class ReplicaLink:
     async def _running_cooldowns(self) -> None:
         """The cool-downs other replicas started before this one subscribed."""
         origins = list(self._cooldowns)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for origin in origins:
-                pipe.pttl(f"{COOLDOWNS}:{origin}")
-            left = await pipe.execute()
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for origin in origins:
+                    pipe.pttl(f"{COOLDOWNS}:{origin}")
+                left = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            self._failed("reading running cool-downs", exc)
+            return
         for origin, ms in zip(origins, left, strict=True):
             if isinstance(ms, int) and ms > 0:
                 self._cooldowns[origin].start(ms / 1000, announce=False)

@@ -30,6 +30,7 @@ import redis.asyncio as redis
 from pydantic import TypeAdapter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from clients.cache import CacheCounters, Clock, Entry
@@ -53,8 +54,11 @@ return 0
 
 def no_retries() -> Retry:
     """redis-py retries a failed command ten times with backoff by default: seconds of latency per
-    call while Redis is down. The tier's promise is one short attempt, then a pause."""
-    return Retry(NoBackoff(), 0)
+    call while Redis is down. The tier's promise is one short attempt, then a pause. One
+    immediate retry on a connection error only: after a Redis restart the pool's old connections
+    fail on first use, and a fresh one then succeeds (while Redis is down, both are refused at
+    once); a timeout is never retried."""
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 class SharedCacheTier:

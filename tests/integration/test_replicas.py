@@ -159,18 +159,35 @@ def test_a_cold_screen_asked_of_every_replica_at_once_costs_one_call_per_resourc
     assert profile_calls(sim, 7) == ONE_EACH
 
 
+def subscribed(serve: ServeProcess) -> bool:
+    response = serve.get("/metrics")
+    return response is not None and "\nbff_replicas_subscribed 1.0\n" in response.text
+
+
 def test_replicas_serve_through_a_redis_outage_and_share_again_after_it(
     replicas: list[ServeProcess], sim: Simulator, redis_server: RedisServer
 ) -> None:
+    assert all(subscribed(serve) for serve in replicas)
     redis_server.stop()
     users = itertools.count(10)
-    for serve in replicas:
+    served: dict[int, int] = {}  # user -> the replica whose in-process tier holds it
+    for index, serve in enumerate(replicas):
         for _ in range(3):
-            assert get(serve, profile(next(users))).status_code == 200, serve.output()
-    assert [purge(serve) for serve in replicas] == [1, 1, 1]
+            user = next(users)
+            assert get(serve, profile(user)).status_code == 200, serve.output()
+            served[user] = index
+    assert wait_until(lambda: not any(subscribed(serve) for serve in replicas))
+    # Alone: a purge reaches only the replica that got it.
+    assert [purge(serve, "products:") for serve in replicas] == [1, 1, 1]
 
     redis_server.start()
-    assert wait_until(lambda: purge(replicas[0]) == 3, within=10), "not subscribed again"
+    assert wait_until(lambda: all(subscribed(serve) for serve in replicas), within=10)
+    # Each may have missed a purge while it was cut off: it dropped its in-process tier.
+    for user, index in served.items():
+        assert sim.path_count(f"/users/{user}") == 1
+        assert get(replicas[index], profile(user)).status_code == 200
+        assert sim.path_count(f"/users/{user}") == 2, f"user {user} on replica {index + 1}"
+    assert purge(replicas[0]) == 3
 
     def shared(user: int) -> bool:
         """One replica's answer spares the others their calls again."""
