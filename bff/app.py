@@ -122,7 +122,7 @@ def build_cache(settings: Settings, clock: Clock | None = None) -> CacheLayer:
 
 
 def build_replica_link(
-    settings: Settings, cache: CacheLayer, downstreams: Downstreams, clock: Clock | None = None
+    settings: Settings, cache: CacheLayer, downstreams: Downstreams
 ) -> ReplicaLink | None:
     """With Redis, this replica's link to the others: purges and rate-limit cool-downs reach
     every replica (``clients/replicas.py``). Shared even with the cache off: the cool-downs
@@ -136,7 +136,6 @@ def build_replica_link(
         counters=cache.counters,
         timeout=settings.cache_redis_timeout,
         retry=settings.cache_redis_retry_seconds,
-        clock=clock or time.monotonic,
     )
 
 
@@ -175,7 +174,7 @@ def create_app(
             media = MediaClient(
                 media_http, settings.media(), max_streams=settings.max_concurrent_streams
             )
-            link = build_replica_link(settings, cache, downstreams, clock)
+            link = build_replica_link(settings, cache, downstreams)
             if link is not None:
                 link.start()
                 cache.link = link

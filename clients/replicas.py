@@ -33,6 +33,7 @@ import contextlib
 import json
 import logging
 import os
+import socket
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -40,7 +41,7 @@ from typing import Any
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
-from clients.cache import CacheCounters, Clock, ResponseCache
+from clients.cache import CacheCounters, ResponseCache
 from clients.cooldown import Cooldown
 from clients.shared_cache import no_retries
 
@@ -74,7 +75,6 @@ class ReplicaLink:
         counters: CacheCounters,
         timeout: float = 0.25,
         retry: float = 5.0,
-        clock: Clock = time.monotonic,
     ) -> None:
         self._redis = redis.from_url(
             url,
@@ -84,7 +84,7 @@ class ReplicaLink:
             # Notices a silent network partition on the subscription (the listener pings).
             health_check_interval=max(1, round(retry)),
         )
-        self.id = f"{os.uname().nodename}:{os.getpid()}:{os.urandom(3).hex()}"
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
         """Names this replica in acknowledgements and lets it ignore its own announcements."""
         self._cache = cache
         self._cooldowns: dict[str, Cooldown] = {}
@@ -92,7 +92,6 @@ class ReplicaLink:
             self._cooldowns.setdefault(cooldown.name, cooldown)
         self._counters = counters
         self._retry = retry
-        self._clock = clock
         self._listener: asyncio.Task[None] | None = None
         self._announcing: set[asyncio.Task[None]] = set()
         self._alone = False
@@ -135,10 +134,11 @@ class ReplicaLink:
         return acked if listening else acked + 1
 
     async def _acknowledged(self, key: str, expected: int) -> int:
-        give_up = self._clock() + ACK_WAIT
+        # Real time, not the app's (injectable) clock: this waits on the network.
+        give_up = time.monotonic() + ACK_WAIT
         while True:
             acked = int(await self._redis.llen(key))
-            if acked >= expected or self._clock() >= give_up:
+            if acked >= expected or time.monotonic() >= give_up:
                 return acked
             await asyncio.sleep(_ACK_POLL)
 

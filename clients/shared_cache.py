@@ -73,6 +73,7 @@ class SharedCacheTier:
         pause_after_failure: float = 5.0,
         lease: float = 1.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        timer: Clock = time.monotonic,
     ) -> None:
         self._redis = redis.from_url(
             url,
@@ -83,6 +84,9 @@ class SharedCacheTier:
         self.lease = lease
         """Seconds a replica loading a cold key makes the others wait at most."""
         self._sleep = sleep
+        # Real time for waiting on another replica (``clock`` may be a test's manual one,
+        # which dates entries); tests replace both ``sleep`` and ``timer``.
+        self._timer = timer
         self._counters = counters
         self._clock = clock
         self._wall_clock = wall_clock
@@ -153,7 +157,7 @@ class SharedCacheTier:
         """
         lease_key = LEASES + key
         token = os.urandom(8).hex()
-        give_up = self._clock() + max(0.0, wait)
+        give_up = self._timer() + max(0.0, wait)
         while True:
             held = await self._acquire(lease_key, token)
             if held is None:
@@ -169,7 +173,7 @@ class SharedCacheTier:
                     return value
                 finally:
                     await self._release(lease_key, token)
-            if self._clock() >= give_up:
+            if self._timer() >= give_up:
                 break
             await self._sleep(POLL_SECONDS)
             if (entry := await self._fresh(key, adapter, fresh_for)) is not None:

@@ -139,7 +139,11 @@ def test_one_replica_loads_a_cold_key_and_the_other_takes_its_answer(
         sleep = SteppedSleep(clocks, on_first=release.set)
         holder = SharedCacheTier(redis_server.url, counters=counters, clock=clocks.monotonic)
         waiter = SharedCacheTier(
-            redis_server.url, counters=counters, clock=clocks.monotonic, sleep=sleep
+            redis_server.url,
+            counters=counters,
+            clock=clocks.monotonic,
+            sleep=sleep,
+            timer=clocks.monotonic,
         )
 
         async def slow_load() -> Quote:
@@ -186,7 +190,11 @@ def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
         await raw.set(LEASES + "quotes:/quotes/4?", "dead-replica", px=60_000)
         await raw.aclose()
         tier = SharedCacheTier(
-            redis_server.url, counters=counters, clock=clocks.monotonic, sleep=sleep
+            redis_server.url,
+            counters=counters,
+            clock=clocks.monotonic,
+            sleep=sleep,
+            timer=clocks.monotonic,
         )
 
         async def load() -> Quote:
