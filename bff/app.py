@@ -38,6 +38,7 @@ from clients import Downstreams
 from clients.cache import Clock, ResponseCache
 from clients.cache_layer import CacheLayer
 from clients.media import MediaClient
+from clients.replicas import ReplicaLink
 from clients.shared_cache import SharedCacheTier
 from schemas.responses import Problem
 
@@ -115,8 +116,28 @@ def build_cache(settings: Settings, clock: Clock | None = None) -> CacheLayer:
             counters=response.counters,
             clock=clock,
             timeout=settings.cache_redis_timeout,
+            pause_after_failure=settings.cache_redis_retry_seconds,
+            lease=settings.cache_lease_seconds,
         )
     return CacheLayer(response, settings.resolved_cache_policies(), tier=tier)
+
+
+def build_replica_link(
+    settings: Settings, cache: CacheLayer, downstreams: Downstreams
+) -> ReplicaLink | None:
+    """With Redis, this replica's link to the others: purges and rate-limit cool-downs reach
+    every replica (``clients/replicas.py``). Shared even with the cache off: the cool-downs
+    protect a downstream's limit either way."""
+    if not settings.cache_redis_url:
+        return None
+    return ReplicaLink(
+        settings.cache_redis_url,
+        cache=cache.response,
+        cooldowns=downstreams.cooldowns.values(),
+        counters=cache.counters,
+        timeout=settings.cache_redis_timeout,
+        retry=settings.cache_redis_retry_seconds,
+    )
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -157,6 +178,10 @@ def create_app(
                 max_streams=settings.max_concurrent_streams,
                 clock=clock,
             )
+            link = build_replica_link(settings, cache, downstreams)
+            if link is not None:
+                link.start()
+                cache.link = link
             admission = Admission(settings.max_concurrent_screens)
             app.state.admission = admission
             # Also on app.state, read-only, for tests and diagnostics that inspect the pool, the
@@ -176,6 +201,8 @@ def create_app(
                     "admission": admission,
                 }
             finally:
+                if link is not None:
+                    await link.aclose()
                 # Before the client closes: background refreshes still use it.
                 await cache.aclose()
 

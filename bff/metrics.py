@@ -80,7 +80,16 @@ CACHE_COUNTERS = (
         "joins",
         "Calls that joined an identical call already in flight instead of calling again.",
     ),
-    ("bff_cache_tier_errors", "tier_errors", "Failed reads or writes of the shared Redis tier."),
+    (
+        "bff_cache_tier_errors",
+        "tier_errors",
+        "Failed Redis operations: shared tier reads and writes, leases, replica messages.",
+    ),
+    (
+        "bff_cache_lease_joins",
+        "lease_joins",
+        "Misses answered by another replica's downstream call (its lease on the key).",
+    ),
 )
 
 
@@ -367,6 +376,18 @@ class StateCollector:
         counters = cache.counters
         for name, field, documentation in CACHE_COUNTERS:
             yield CounterMetricFamily(name, documentation, value=getattr(counters, field))
+        if (link := cache.link) is not None:
+            yield GaugeMetricFamily(
+                "bff_replicas_subscribed",
+                "1 while this process hears the other replicas' purges and cool-downs (Redis).",
+                value=int(link.listening),
+            )
+            yield CounterMetricFamily(
+                "bff_replicas_resubscriptions",
+                "Subscriptions to the other replicas re-established after a loss (each dropped "
+                "the in-process cache: a purge may have been missed).",
+                value=link.reconnects,
+            )
 
     @staticmethod
     def _pool(

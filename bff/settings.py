@@ -282,8 +282,23 @@ class Settings(BaseSettings):
         gt=0,
         le=10,
         description="Seconds one Redis operation (connecting included) may take; past it, or on "
-        "any Redis error, the shared tier is skipped for 5 s and requests use the in-process "
-        "tier alone.",
+        "any Redis error, the shared tier is skipped for `BFF_CACHE_REDIS_RETRY_SECONDS` and "
+        "requests use the in-process tier alone.",
+    )
+    cache_redis_retry_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="After a Redis failure: seconds the shared tier is skipped, and between two "
+        "attempts of a replica to subscribe to the others again (purges, cool-downs).",
+    )
+    cache_lease_seconds: float = Field(
+        1.0,
+        gt=0,
+        le=30,
+        description="With Redis: how long one replica's call for a cold key holds the others "
+        "back (they wait for its answer in the shared tier, at most this long and never past "
+        "their request's deadline, then call the downstream themselves).",
     )
     admin_token: SecretStr | None = Field(
         None,

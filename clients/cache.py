@@ -120,6 +120,8 @@ class CacheCounters:
     refreshes: int = 0
     joins: int = 0
     tier_errors: int = 0
+    lease_joins: int = 0
+    """Misses answered by another replica's downstream call (its lease on the key)."""
 
 
 class SingleFlight:
@@ -196,6 +198,9 @@ class ResponseCache:
         self.enabled = enabled
         self.counters = CacheCounters()
         self.flights = SingleFlight(self.counters)
+        # Concurrent misses of one key also share one shared-tier lookup: a cold screen asked
+        # for 100 times at once is one Redis read, not 100 (and 100 new connections).
+        self._lookups = SingleFlight()
         self._stores: dict[CachePolicy, TTLCache[str, Entry[Any]]] = {}
         self._refreshing: set[asyncio.Task[Any]] = set()
 
@@ -250,7 +255,7 @@ class ResponseCache:
         now = self.clock()
         entry: Entry[T] | None = self.peek(key, policy)
         if entry is None and lookup is not None:
-            entry = await lookup()
+            entry = await self._lookups.run(key, lookup)
             if entry is not None:
                 self.put(key, policy, entry.value, stored_at=entry.stored_at)
         if entry is not None:

@@ -17,7 +17,7 @@ counters see the whole process.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter
 
@@ -30,8 +30,12 @@ from clients.cache import (
     cache_key,
     identity_of,
 )
+from clients.deadline import remaining
 from clients.errors import DownstreamError, Timeout
 from clients.shared_cache import SharedCacheTier
+
+if TYPE_CHECKING:
+    from clients.replicas import ReplicaLink
 
 T = TypeVar("T")
 
@@ -47,6 +51,8 @@ class CacheLayer:
         self.response = response
         self.policies = dict(policies)
         self.tier = tier
+        self.link: ReplicaLink | None = None
+        """The other replicas, when they share Redis (``replicas.py``): purges reach them."""
         self._adapters: dict[object, TypeAdapter[Any]] = {}
 
     @property
@@ -98,21 +104,31 @@ class CacheLayer:
             )
 
         lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None
-        store: Callable[[T, float], Awaitable[None]] | None = None
         if (tier := self.tier) is not None:
             adapter = self._adapter(model)
+            # Taken now: the shared call runs without the request's deadline (cache.py), but
+            # waiting for another replica's load must not outlast it.
+            left = remaining()
+            wait = tier.lease if left is None else min(tier.lease, left)
+            direct = load
 
             async def lookup_shared() -> Entry[T] | None:
                 return await tier.get(key, adapter)
 
-            async def store_shared(value: T, stored_at: float) -> None:
-                await tier.put(key, adapter, value, policy.retention)
+            async def load_shared() -> T:
+                # It writes the tier itself, before another replica may take the lease.
+                return await tier.load_once(
+                    key,
+                    adapter,
+                    direct,
+                    fresh_for=policy.ttl,
+                    retention=policy.retention,
+                    wait=wait,
+                )
 
-            lookup, store = lookup_shared, store_shared
+            lookup, load = lookup_shared, load_shared
 
-        outcome = await self.response.fetch(
-            key, policy, load, lookup=lookup, store=store, expired=expired
-        )
+        outcome = await self.response.fetch(key, policy, load, lookup=lookup, expired=expired)
         return outcome, bool(identity)
 
     async def purge(self, prefix: str = "") -> tuple[int, int]:
@@ -121,6 +137,13 @@ class CacheLayer:
         local = self.response.purge(prefix)
         shared = await self.tier.purge(prefix) if self.tier is not None else 0
         return local, shared
+
+    async def broadcast_purge(self, prefix: str = "") -> int:
+        """Have every replica drop its in-process entries under ``prefix``; returns how many
+        replicas did (this one included), 1 when there is no Redis to reach the others."""
+        if self.link is None:
+            return 1
+        return await self.link.purge(prefix)
 
     async def aclose(self) -> None:
         """Stop background refreshes (the pooled client is about to close) and the tier."""

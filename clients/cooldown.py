@@ -22,7 +22,10 @@ not knowing the window, the retry step's backoff and budget handle it. Never lon
 A step of the pipeline between the breaker and the retries (`clients/base.py`); the retry step also
 gives up rather than wait past a cool-down, and each retry attempt checks it again.
 
-One instance per origin, shared by the clients of its services (`Downstreams.build`). The clock is
+One instance per origin, shared by the clients of its services (`Downstreams.build`); with Redis,
+shared by the replicas too (`replicas.py`): a cool-down this process starts is `announce`d to them,
+and theirs arrive through `start(..., announce=False)`, each counted on the local clock from the
+time left, so replicas need no common clock. The clock is
 injectable (the app's `create_app(clock=...)`), so tests step through windows without sleeping. No
 lock: every method runs to completion on the event loop.
 """
@@ -47,7 +50,7 @@ _EPOCH_THRESHOLD = 1e9
 
 
 class Cooldown:
-    __slots__ = ("_clock", "_policy", "_until", "_wall", "name", "refused", "started")
+    __slots__ = ("_clock", "_policy", "_until", "_wall", "announce", "name", "refused", "started")
 
     def __init__(
         self,
@@ -67,6 +70,9 @@ class Cooldown:
         """Cool-downs started so far (for metrics)."""
         self.refused = 0
         """Calls refused so far because a cool-down was running (for metrics)."""
+        self.announce: Callable[[str, float], None] | None = None
+        """Told (origin, seconds) when this process starts or extends a cool-down, so the other
+        replicas can observe it too; it must not block or raise."""
 
     @property
     def remaining(self) -> float:
@@ -126,7 +132,9 @@ class Cooldown:
         if seconds is not None:
             self.start(seconds)
 
-    def start(self, seconds: float) -> None:
+    def start(self, seconds: float, *, announce: bool = True) -> None:
+        """Start or extend the cool-down; `announce=False` for one learned from another replica
+        (it is not echoed back)."""
         seconds = min(seconds, self._policy.max_seconds)
         if not seconds > 0:
             return
@@ -136,9 +144,14 @@ class Cooldown:
         if not self.active:
             self.started += 1
             logger.warning(
-                "%s is rate limiting: no calls for %.3gs (cool-down)", self.name, seconds
+                "%s is rate limiting: no calls for %.3gs (cool-down%s)",
+                self.name,
+                seconds,
+                "" if announce else ", from another replica",
             )
         self._until = until
+        if announce and self.announce is not None:
+            self.announce(self.name, seconds)
 
     def _reset_seconds(self, response: httpx.Response) -> float | None:
         raw = response.headers.get("x-ratelimit-reset") or response.headers.get("ratelimit-reset")

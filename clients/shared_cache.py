@@ -8,16 +8,29 @@ latency of a connection attempt per call.
 Values are stored as ``<wall-clock time>\\n<JSON>``: the time lets another process compute the
 entry's age on its own clock, and the JSON is what the downstream model serializes to, so
 the reader decodes it with the same model as a fresh answer.
+
+**One replica loads a cold key** (``load_once``): the replica whose miss comes first takes a short
+lease on the key (``SET NX PX``) and calls the downstream; the others poll the tier for the answer
+it writes, and call the downstream themselves only when the lease holder is slow (the wait is
+bounded by the lease and by the request's deadline), failed, or died: the lease expires on its own,
+so a replica that dies holding one costs the others at most one wait, never a deadlock. Within one
+process, single-flight (``cache.py``) already makes this one lease attempt per key.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import redis.asyncio as redis
 from pydantic import TypeAdapter
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 
 from clients.cache import CacheCounters, Clock, Entry
@@ -27,6 +40,25 @@ logger = logging.getLogger("bff.cache")
 T = TypeVar("T")
 
 NAMESPACE = "bff:cache:v1:"
+LEASES = "bff:lease:v1:"
+
+POLL_SECONDS = 0.02
+"""How often a replica waiting for another's load looks for its answer."""
+
+_RELEASE = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+"""Delete a lease only if it is still ours: it may have expired and been taken by another."""
+
+
+def no_retries() -> Retry:
+    """redis-py retries a failed command ten times with backoff by default: seconds of latency per
+    call while Redis is down. The tier's promise is one short attempt, then a pause. One
+    immediate retry on a connection error only: after a Redis restart the pool's old connections
+    fail on first use, and a fresh one then succeeds (while Redis is down, both are refused at
+    once); a timeout is never retried."""
+    return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
 class SharedCacheTier:
@@ -39,13 +71,22 @@ class SharedCacheTier:
         wall_clock: Clock = time.time,
         timeout: float = 0.25,
         pause_after_failure: float = 5.0,
+        lease: float = 1.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        timer: Clock = time.monotonic,
     ) -> None:
         self._redis = redis.from_url(
             url,
             socket_timeout=timeout,
             socket_connect_timeout=timeout,
-            retry_on_timeout=False,
+            retry=no_retries(),
         )
+        self.lease = lease
+        """Seconds a replica loading a cold key makes the others wait at most."""
+        self._sleep = sleep
+        # Real time for waiting on another replica (``clock`` may be a test's manual one,
+        # which dates entries); tests replace both ``sleep`` and ``timer``.
+        self._timer = timer
         self._counters = counters
         self._clock = clock
         self._wall_clock = wall_clock
@@ -96,6 +137,78 @@ class SharedCacheTier:
             await self._redis.set(NAMESPACE + key, body, px=max(1, int(retention * 1000)))
         except (RedisError, OSError) as exc:
             self._failed("set", exc)
+
+    async def load_once(
+        self,
+        key: str,
+        adapter: TypeAdapter[T],
+        load: Callable[[], Awaitable[T]],
+        *,
+        fresh_for: float,
+        retention: float,
+        wait: float,
+    ) -> T:
+        """The value of a missed ``key``, loaded by one replica for all: see the module docstring.
+
+        The loaded value is written to the tier before the lease is released, so a replica that
+        finds the lease gone finds the answer too. ``fresh_for`` is the key's TTL: an entry older
+        than that (the stale copy a refresh replaces) is not the answer being waited for.
+        ``wait`` bounds the wait for another replica's load (the lease and the caller's deadline).
+        """
+        lease_key = LEASES + key
+        token = os.urandom(8).hex()
+        give_up = self._timer() + max(0.0, wait)
+        while True:
+            held = await self._acquire(lease_key, token)
+            if held is None:
+                break  # no tier: load alone
+            if held:
+                try:
+                    # The holder before us may have written it just before we took the lease.
+                    if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
+                        self._counters.lease_joins += 1
+                        return entry.value
+                    value = await load()
+                    await self.put(key, adapter, value, retention)
+                    return value
+                finally:
+                    await self._release(lease_key, token)
+            if self._timer() >= give_up:
+                break
+            await self._sleep(POLL_SECONDS)
+            if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
+                self._counters.lease_joins += 1
+                return entry.value
+        value = await load()
+        await self.put(key, adapter, value, retention)
+        return value
+
+    async def _fresh(self, key: str, adapter: TypeAdapter[T], ttl: float) -> Entry[T] | None:
+        entry = await self.get(key, adapter)
+        if entry is None or self._clock() - entry.stored_at > ttl:
+            return None
+        return entry
+
+    async def _acquire(self, lease_key: str, token: str) -> bool | None:
+        """True: the lease is ours; False: another replica holds it; None: the tier is down."""
+        if not self.available:
+            return None
+        try:
+            taken = await self._redis.set(
+                lease_key, token, nx=True, px=max(1, int(self.lease * 1000))
+            )
+        except (RedisError, OSError) as exc:
+            self._failed("lease", exc)
+            return None
+        return bool(taken)
+
+    async def _release(self, lease_key: str, token: str) -> None:
+        if not self.available:
+            return  # it expires on its own
+        try:
+            await self._redis.eval(_RELEASE, 1, lease_key, token)
+        except (RedisError, OSError) as exc:
+            self._failed("release", exc)
 
     async def purge(self, prefix: str = "") -> int:
         """Delete the shared entries whose key starts with ``prefix``; returns how many."""

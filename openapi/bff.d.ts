@@ -283,11 +283,8 @@ export interface paths {
         put?: never;
         /**
          * Purge Cache
-         * @description Drop cached downstream answers, in this process and in the shared tier.
-         *
-         *     With several replicas, each has its own in-process tier: purging through one replica clears
-         *     the shared tier and that replica; the others serve their in-process copies until those
-         *     expire (the in-process TTLs are short for that reason) or are purged through each replica.
+         * @description Drop cached downstream answers, in this process, in the shared tier and, through Redis,
+         *     in every other replica's in-process tier (`replicas` says how many purged).
          */
         post: operations["admin_purge_cache"];
         delete?: never;
@@ -319,6 +316,7 @@ export interface components {
          * @example {
          *       "inProcess": 31,
          *       "prefix": "products:",
+         *       "replicas": 3,
          *       "shared": 30
          *     }
          */
@@ -338,6 +336,11 @@ export interface components {
              * @description Entries dropped from the shared Redis tier (0 when there is none).
              */
             shared: number;
+            /**
+             * Replicas
+             * @description Replicas (BFF processes) that dropped their in-process entries, this one included: with Redis, those subscribed to purges that acknowledged within a second; without, 1.
+             */
+            replicas: number;
         };
         /**
          * CartLine

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -261,3 +264,96 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+class ServeProcess:
+    """A ``bff serve`` process started by ``start_serve``; its output goes to ``log``."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process = process
+        self.url = url
+        self.log = log
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def get(self, path: str) -> httpx.Response | None:
+        """One request on a new connection; None when nothing answers."""
+        try:
+            return httpx.get(self.url + path, timeout=5)
+        except httpx.TransportError:
+            return None
+
+    def status(self, path: str) -> int | None:
+        response = self.get(path)
+        return None if response is None else response.status_code
+
+    def wait_ready(self, within: float = 60) -> None:
+        started = wait_until(
+            lambda: self.process.poll() is not None or self.status("/readyz") == 200,
+            within=within,
+        )
+        assert started, self.output()
+        assert self.process.poll() is None, self.output()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def start_serve(
+    downstream_url: str, directory: Path, *args: str, name: str = "serve", **settings: str
+) -> ServeProcess:
+    """Start ``bff serve`` in its own process (settings from the environment, as in production),
+    in ``directory`` (empty: no ``.env`` file is read), without waiting for it to be ready.
+    ``settings`` are ``BFF_*`` settings by lower-case name; the cache is off unless they say."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BFF_", "OTEL_"))}
+    env.update(
+        {
+            "BFF_DOWNSTREAM_URL": downstream_url,
+            "BFF_HOST": "127.0.0.1",
+            "BFF_PORT": str(port),
+            "BFF_CACHE_ENABLED": "false",
+            **{f"BFF_{key.upper()}": value for key, value in settings.items()},
+        }
+    )
+    log = directory / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bff.cli", "serve", *args],
+            cwd=directory,
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    return ServeProcess(process, f"http://127.0.0.1:{port}", log)
+
+
+@contextmanager
+def bff_serves(
+    downstream_url: str, directory: Path, count: int, *args: str, **settings: str
+) -> Iterator[list[ServeProcess]]:
+    """``count`` ``bff serve`` processes with the same settings, started together (each on its
+    own port, like replicas behind a Service); killed if a test leaves them running."""
+    with ExitStack() as stack:
+        serves = []
+        for index in range(count):
+            serve = start_serve(
+                downstream_url, directory, *args, name=f"serve-{index + 1}", **settings
+            )
+            stack.callback(serve.kill)
+            serves.append(serve)
+        for serve in serves:
+            serve.wait_ready()
+        yield serves
+
+
+@contextmanager
+def bff_serve(
+    sim: Simulator, directory: Path, *args: str, **settings: str
+) -> Iterator[ServeProcess]:
+    """One ``bff serve`` process against the simulator (see ``bff_serves``)."""
+    with bff_serves(sim.url, directory, 1, *args, **settings) as (serve,):
+        yield serve

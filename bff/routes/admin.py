@@ -58,13 +58,16 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(requir
 async def purge_cache(
     cache: CacheDep, request: Annotated[CachePurgeRequest | None, Body()] = None
 ) -> CachePurgeResult:
-    """Drop cached downstream answers, in this process and in the shared tier.
-
-    With several replicas, each has its own in-process tier: purging through one replica clears
-    the shared tier and that replica; the others serve their in-process copies until those
-    expire (the in-process TTLs are short for that reason) or are purged through each replica.
-    """
+    """Drop cached downstream answers, in this process, in the shared tier and, through Redis,
+    in every other replica's in-process tier (`replicas` says how many purged)."""
     prefix = request.prefix if request is not None else ""
     in_process, shared = await cache.purge(prefix)
-    logger.info("cache purged: prefix=%r in_process=%d shared=%d", prefix, in_process, shared)
-    return CachePurgeResult(prefix=prefix, in_process=in_process, shared=shared)
+    replicas = await cache.broadcast_purge(prefix)
+    logger.info(
+        "cache purged: prefix=%r in_process=%d shared=%d replicas=%d",
+        prefix,
+        in_process,
+        shared,
+        replicas,
+    )
+    return CachePurgeResult(prefix=prefix, in_process=in_process, shared=shared, replicas=replicas)

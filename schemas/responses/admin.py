@@ -28,7 +28,15 @@ class CachePurgeResult(ResponseModel):
     shared: int = Field(
         ge=0, description="Entries dropped from the shared Redis tier (0 when there is none)."
     )
+    replicas: int = Field(
+        ge=1,
+        description="Replicas (BFF processes) that dropped their in-process entries, this one "
+        "included: with Redis, those subscribed to purges that acknowledged within a second; "
+        "without, 1.",
+    )
 
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"prefix": "products:", "inProcess": 31, "shared": 30}]}
+        json_schema_extra={
+            "examples": [{"prefix": "products:", "inProcess": 31, "shared": 30, "replicas": 3}]
+        }
     )

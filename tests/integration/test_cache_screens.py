@@ -264,7 +264,12 @@ def test_purging_needs_the_admin_token_and_drops_entries(bffs: Bffs, sim: Simula
         headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
     )
     assert purged.status_code == 200
-    assert purged.json() == {"prefix": "users:/users/1?", "inProcess": 1, "shared": 0}
+    assert purged.json() == {
+        "prefix": "users:/users/1?",
+        "inProcess": 1,
+        "shared": 0,
+        "replicas": 1,
+    }
 
     bff.get(PROFILE)
     assert counts(sim, *PROFILE_CALLS) == {

@@ -8,83 +8,19 @@ every wait is bounded and polls a condition.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
-from support import Simulator, free_port, wait_until
+from support import Simulator, bff_serve, wait_until
 
 pytestmark = pytest.mark.integration
 
 DRAIN_SECONDS = 2.5
 SLOW_MS = 4000  # longer than the drain: the in-flight request ends during uvicorn's grace period
 CLOSED_POOL = "shutdown complete: downstream connection pool closed"
-
-
-class ServeProcess:
-    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
-        self.process = process
-        self.url = url
-        self.log = log
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def get(self, path: str) -> httpx.Response | None:
-        """One request on a new connection; None when nothing answers."""
-        try:
-            return httpx.get(self.url + path, timeout=5)
-        except httpx.TransportError:
-            return None
-
-    def status(self, path: str) -> int | None:
-        response = self.get(path)
-        return None if response is None else response.status_code
-
-
-@contextmanager
-def bff_serve(
-    sim: Simulator, tmp_path: Path, *args: str, **settings: str
-) -> Iterator[ServeProcess]:
-    """``bff serve`` in its own process (settings from the environment, as in production), in an
-    empty directory so no ``.env`` file is read; killed if a test leaves it running."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BFF_", "OTEL_"))}
-    env.update(
-        BFF_DOWNSTREAM_URL=sim.url,
-        BFF_HOST="127.0.0.1",
-        BFF_PORT=str(port),
-        BFF_CACHE_ENABLED="false",
-        **{f"BFF_{name.upper()}": value for name, value in settings.items()},
-    )
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bff.cli", "serve", *args],
-            cwd=tmp_path,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    serve = ServeProcess(process, f"http://127.0.0.1:{port}", log)
-    try:
-        started = wait_until(
-            lambda: process.poll() is not None or serve.status("/readyz") == 200, within=60
-        )
-        assert started, serve.output()
-        assert process.poll() is None, serve.output()
-        yield serve
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
 
 
 def test_sigterm_drains_then_finishes_in_flight_requests_then_closes_the_pool(

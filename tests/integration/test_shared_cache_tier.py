@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
+import redis.asyncio as redis
 from pydantic import TypeAdapter
 from support import RedisServer
 
 from clients.cache import CacheCounters
-from clients.shared_cache import SharedCacheTier
+from clients.shared_cache import LEASES, POLL_SECONDS, SharedCacheTier
 from schemas.downstream import Category, Quote
 
 pytestmark = pytest.mark.integration
@@ -106,3 +107,109 @@ def test_an_outage_is_counted_logged_and_then_skipped(
     with caplog.at_level(logging.WARNING, logger="bff.cache"):
         asyncio.run(scenario())
     assert "shared cache tier unavailable" in caplog.text
+
+
+class SteppedSleep:
+    """The tier's poll sleep on a manual clock: each poll advances it, nothing waits."""
+
+    def __init__(self, clocks: Clocks, on_first: Callable[[], None] | None = None) -> None:
+        self.clocks = clocks
+        self.polls = 0
+        self._on_first = on_first
+
+    async def __call__(self, seconds: float) -> None:
+        self.polls += 1
+        self.clocks.mono += seconds
+        if self.polls == 1 and self._on_first is not None:
+            self._on_first()
+        await asyncio.sleep(0)  # let the other replica's Redis round trips run
+
+
+def test_one_replica_loads_a_cold_key_and_the_other_takes_its_answer(
+    redis_server: RedisServer,
+) -> None:
+    clocks = Clocks()
+    counters = CacheCounters()
+    quote = Quote(id=3, quote="Once.", author="Holder")
+    loads: list[str] = []
+
+    async def scenario() -> list[Quote]:
+        release = asyncio.Event()
+        holding = asyncio.Event()
+        sleep = SteppedSleep(clocks, on_first=release.set)
+        holder = SharedCacheTier(redis_server.url, counters=counters, clock=clocks.monotonic)
+        waiter = SharedCacheTier(
+            redis_server.url,
+            counters=counters,
+            clock=clocks.monotonic,
+            sleep=sleep,
+            timer=clocks.monotonic,
+        )
+
+        async def slow_load() -> Quote:
+            loads.append("holder")
+            holding.set()
+            await release.wait()
+            return quote
+
+        async def must_not_load() -> Quote:
+            loads.append("waiter")
+            return quote
+
+        key = "quotes:/quotes/3?"
+        first = asyncio.ensure_future(
+            holder.load_once(key, QUOTE, slow_load, fresh_for=60, retention=60, wait=5)
+        )
+        await holding.wait()
+        second = await waiter.load_once(
+            key, QUOTE, must_not_load, fresh_for=60, retention=60, wait=5
+        )
+        values = [await first, second]
+        await holder.aclose()
+        await waiter.aclose()
+        return values
+
+    assert asyncio.run(scenario()) == [quote, quote]
+    assert loads == ["holder"]
+    assert counters.lease_joins == 1
+    assert counters.tier_errors == 0
+
+
+def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
+    redis_server: RedisServer,
+) -> None:
+    clocks = Clocks()
+    counters = CacheCounters()
+    sleep = SteppedSleep(clocks)
+    quote = Quote(id=4, quote="Alone.", author="Survivor")
+    loads: list[str] = []
+
+    async def scenario() -> Quote:
+        # The replica that took it died before releasing it; its expiry is far away.
+        raw = redis.Redis.from_url(redis_server.url)
+        await raw.set(LEASES + "quotes:/quotes/4?", "dead-replica", px=60_000)
+        await raw.aclose()
+        tier = SharedCacheTier(
+            redis_server.url,
+            counters=counters,
+            clock=clocks.monotonic,
+            sleep=sleep,
+            timer=clocks.monotonic,
+        )
+
+        async def load() -> Quote:
+            loads.append("own call")
+            return quote
+
+        value = await tier.load_once(
+            "quotes:/quotes/4?", QUOTE, load, fresh_for=60, retention=60, wait=0.5
+        )
+        # Its answer is shared: the next replica finds it without a lease.
+        assert (await tier.get("quotes:/quotes/4?", QUOTE)) is not None
+        await tier.aclose()
+        return value
+
+    assert asyncio.run(scenario()) == quote
+    assert loads == ["own call"]
+    assert sleep.polls == round(0.5 / POLL_SECONDS)
+    assert counters.lease_joins == 0

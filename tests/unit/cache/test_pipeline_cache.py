@@ -3,6 +3,7 @@ call's timing record says about it."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -178,3 +179,44 @@ async def test_each_waiter_of_a_shared_call_keeps_its_own_deadline(
     assert gave_up.value.attempts == 0
     assert served.id == again.id == 1
     assert route.call_count == 1, "one shared call, then a hit"
+
+
+class LeasedTier:
+    """Stands in for the Redis tier: records how long a cold load would wait for another
+    replica's, then loads (as when no other replica answers in time)."""
+
+    lease = 60.0
+
+    def __init__(self) -> None:
+        self.waits: list[float] = []
+
+    async def get(self, key: str, adapter: object) -> None:
+        return None
+
+    async def load_once(self, key: str, adapter: object, load: Any, **options: float) -> Any:
+        self.waits.append(options["wait"])
+        return await load()
+
+
+async def test_waiting_for_another_replicas_load_never_outlasts_the_request_deadline(
+    http: httpx.AsyncClient,
+) -> None:
+    tier = LeasedTier()
+    cache = CacheLayer(
+        ResponseCache(clock=ManualClock()),
+        {"quotes.get": POLICY},
+        tier=tier,  # type: ignore[arg-type]
+    )
+    with respx.mock(base_url=BASE_URL) as router:
+        router.get("/quotes/1").respond(json=QUOTE)
+        router.get("/quotes/2").respond(json={**QUOTE, "id": 2})
+        downstream = client(http, cache)
+        token = set_deadline(30)
+        try:
+            await downstream.get("/quotes/1", Quote, operation="quotes.get")
+        finally:
+            deadline_var.reset(token)
+        await downstream.get("/quotes/2", Quote, operation="quotes.get")
+    assert len(tier.waits) == 2
+    assert 0 < tier.waits[0] <= 30, "bounded by the deadline"
+    assert tier.waits[1] == tier.lease, "no deadline: the lease bounds it"

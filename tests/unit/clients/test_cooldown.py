@@ -228,3 +228,30 @@ async def test_cool_downs_are_no_news_for_the_breaker(
             await client.get("/quotes/1", Quote)
 
     assert client.breaker.state is BreakerState.CLOSED
+
+
+def test_a_cool_down_this_process_starts_or_extends_is_announced_to_the_replicas(
+    clock: ManualClock,
+) -> None:
+    cooldown = Cooldown("http://down.test", CooldownPolicy(max_seconds=60), clock=clock)
+    heard: list[tuple[str, float]] = []
+    cooldown.announce = lambda origin, seconds: heard.append((origin, seconds))
+    cooldown.start(5)
+    cooldown.start(3)  # ends earlier: nothing new to tell
+    clock.advance(1)
+    cooldown.start(120)  # capped, and it extends
+    assert heard == [("http://down.test", 5), ("http://down.test", 60)]
+
+
+def test_a_cool_down_learned_from_another_replica_is_applied_but_not_echoed(
+    clock: ManualClock,
+) -> None:
+    cooldown = Cooldown("http://down.test", CooldownPolicy(max_seconds=60), clock=clock)
+    heard: list[tuple[str, float]] = []
+    cooldown.announce = lambda origin, seconds: heard.append((origin, seconds))
+    cooldown.start(4.5, announce=False)
+    assert cooldown.remaining == 4.5
+    assert cooldown.started == 1
+    assert heard == []
+    with pytest.raises(CoolingDown):
+        cooldown.check("quotes")
