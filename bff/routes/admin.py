@@ -11,12 +11,13 @@ import hmac
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bff.deps import CacheDep, SettingsDep
+from bff.deps import CacheDep
 from bff.errors import BFFError
 from bff.routes.params import Responses, problem_doc
+from bff.settings import Settings
 from schemas.responses import CachePurgeRequest, CachePurgeResult
 
 logger = logging.getLogger("bff.admin")
@@ -32,9 +33,12 @@ ADMIN_ERRORS: Responses = {
 
 
 async def require_admin(
-    settings: SettingsDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
+    # The settings straight from the app, not through SettingsDep: one level of dependencies
+    # (see bff/deps.py).
+    settings: Settings = request.app.state.settings
     if settings.admin_token is None:
         raise BFFError(403, "Admin endpoints are off: set BFF_ADMIN_TOKEN.", code="forbidden")
     expected = settings.admin_token.get_secret_value().encode()
