@@ -251,9 +251,26 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             trace_configs=None if _QUEUE_HOOK else [_queue_tracing()],
         )
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         # aiohttp resends an idempotent request once when a connection drops before the
         # response, and offers no switch for it (aio-libs/aiohttp#10790).
         self._session._retry_connection = False
+
+    def _timeout(
+        self, pool: float | None, connect: float | None, read: float | None
+    ) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for httpx's; built once per distinct value (an attrs class costs
+        more to build than the rest of the request's translation), a few dozen at most: a
+        deadline-shortened attempt brings new values, so the memo starts over when full."""
+        key = (pool, connect, read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            if len(self._timeouts) >= 64:
+                self._timeouts.clear()
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
+            )
+        return timeout
 
     @property
     def connector(self) -> aiohttp.TCPConnector:
@@ -262,12 +279,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeouts.get("pool"),
-            sock_connect=timeouts.get("connect"),
-            sock_read=timeouts.get("read"),
-        )
+        timeout = self._timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
         headers = request.headers.multi_items()
         data: bytes | httpx.AsyncByteStream | None
         try:

@@ -38,6 +38,8 @@ Params = Mapping[str, str | int]
 _PLAIN_PATH = re.compile(
     "[" + re.escape("".join(chr(c) for c in range(0x21, 0x7F) if chr(c) not in '"#<>?`{}%')) + "]*"
 )
+# What `urlencode` leaves as it is (`quote_plus`'s always-safe characters).
+_PLAIN_QUERY = re.compile(r"[A-Za-z0-9_.\-~]*")
 _EMPTY = httpx.ByteStream(b"")
 
 
@@ -51,8 +53,16 @@ def _query_value(value: str | int) -> str:
 
 
 def encode_query(params: Params) -> str:
-    """The query string httpx builds from ``params`` (``str(httpx.QueryParams(params))``)."""
-    return urlencode([(name, _query_value(value)) for name, value in params.items()])
+    """The query string httpx builds from ``params`` (``str(httpx.QueryParams(params))``):
+    names and values that need no escaping (``limit=10``) are joined as they are, the rest
+    go through ``urlencode`` as httpx sends them."""
+    parts = []
+    for name, value in params.items():
+        text = _query_value(value)
+        if not (_PLAIN_QUERY.fullmatch(name) and _PLAIN_QUERY.fullmatch(text)):
+            return urlencode([(name, _query_value(value)) for name, value in params.items()])
+        parts.append(f"{name}={text}")
+    return "&".join(parts)
 
 
 def _lean_capable(http: httpx.AsyncClient) -> bool:
@@ -87,9 +97,17 @@ class Sender:
         """``httpx.URL(base_url + path, params=params)``, without parsing when the path is plain."""
         if self._base is None or not _PLAIN_PATH.fullmatch(path):
             return httpx.URL(self._base_url + path, params=params)
+        base = self._base
         url = httpx.URL.__new__(httpx.URL)
-        url._uri_reference = self._base._replace(
-            path=self._base.path + path, query=encode_query(params) if params else None
+        # Positional, as the named tuple's own constructor takes them (`_replace` costs 3x more).
+        url._uri_reference = type(base)(
+            base.scheme,
+            base.userinfo,
+            base.host,
+            base.port,
+            base.path + path,
+            encode_query(params) if params else None,
+            None,
         )
         return url
 

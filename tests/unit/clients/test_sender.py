@@ -42,6 +42,8 @@ PARAMS: list[dict[str, str | int] | None] = [
     {"q": "a&b=c?d#e/f+g%h", "order": "desc"},
     {"q": "café ünïcode", "flag": True, "other": False},
     {"sortBy": "title", "limit": 0},
+    {"page-size": 5, "x.y": "a~b_c", "skip": -1},
+    {"q": "", "empty": ""},
 ]
 
 
@@ -65,8 +67,8 @@ def test_the_url_is_the_one_httpx_builds(
     )
 
 
-def test_the_query_is_encoded_as_httpx_encodes_it() -> None:
-    params: dict[str, str | int] = {"q": "a b&c", "flag": True, "n": 3}
+@pytest.mark.parametrize("params", [p for p in PARAMS if p])
+def test_the_query_is_encoded_as_httpx_encodes_it(params: dict[str, str | int]) -> None:
     assert encode_query(params) == str(httpx.QueryParams(params))
 
 
