@@ -344,16 +344,32 @@ class DownstreamClient:
         policy = cache.policy(call.operation, call.method) if cache is not None else None
         if policy is None or cache is None:
             return await self._guarded(call, model)
-        outcome, private = await cache.fetch(
-            service=self.service,
-            path=call.path,
-            params=call.params,
-            headers=call.headers,
-            policy=policy,
-            model=model,
-            load=lambda: self._guarded(call, model),
-        )
         entry = current_call.get()
+        # The load may run as a shared or background call (single-flight, a refresh) that
+        # outlives this one: it counts its attempts on a record of its own, and this call takes
+        # over those made while it waited for them.
+        shared = None if entry is None else CallTiming(self.service, call.method, call.path)
+
+        async def load() -> T:
+            token = current_call.set(shared)
+            try:
+                return await self._guarded(call, model)
+            finally:
+                current_call.reset(token)
+
+        try:
+            outcome, private = await cache.fetch(
+                service=self.service,
+                path=call.path,
+                params=call.params,
+                headers=call.headers,
+                policy=policy,
+                model=model,
+                load=load,
+            )
+        finally:
+            if entry is not None and shared is not None:
+                entry.attempts += shared.attempts
         if entry is not None:
             entry.cache = outcome.status
             entry.cache_age = outcome.age
