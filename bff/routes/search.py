@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from pydantic import WithJsonSchema
 
-from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
+from bff.deps import PostsDep, ProductsDep, RecipesDep, SettingsDep, UsersDep
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
@@ -34,7 +35,17 @@ SearchText = Annotated[
         examples=["phone"],
     ),
 ]
-PerKind = Annotated[int, Query(ge=1, le=30, description="Results per kind.")]
+PerKind = Annotated[
+    int | None,
+    # A query parameter is left out, never null: the spec says integer, without a default.
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 30}),
+    Query(
+        ge=1,
+        le=30,
+        description="Results per kind; when left out, the `BFF_SEARCH_LIMIT` setting (5 unless "
+        "configured).",
+    ),
+]
 
 
 @router.get("/search", responses=SCREEN_FAILURES)
@@ -44,10 +55,13 @@ async def search(
     users: UsersDep,
     posts: PostsDep,
     recipes: RecipesDep,
-    limit: PerKind = 5,
+    settings: SettingsDep,
+    limit: PerKind = None,
 ) -> SearchScreen:
     """Search everything. Each kind is optional; the request fails only if all of them do."""
     text = q.strip()
+    if limit is None:
+        limit = settings.search_limit
     sections = Sections("products", "users", "posts", "recipes")
     found_products, found_users, found_posts, found_recipes = await gather(
         sections.optional("products", products.search(text, limit=limit)),
