@@ -347,11 +347,15 @@ class DownstreamClient:
         entry = current_call.get()
         # The load may run as a shared or background call (single-flight, a refresh) that
         # outlives this one: it counts its attempts on a record of its own, and this call takes
-        # over those made while it waited for them.
-        shared = None if entry is None else CallTiming(self.service, call.method, call.path)
+        # over those made while it waited for them. Built only if the load runs (not on a hit).
+        loads: list[CallTiming] = []
 
         async def load() -> T:
-            token = current_call.set(shared)
+            record = None
+            if entry is not None:
+                record = CallTiming(self.service, call.method, call.path, call.operation)
+                loads.append(record)
+            token = current_call.set(record)
             try:
                 return await self._guarded(call, model)
             finally:
@@ -368,8 +372,8 @@ class DownstreamClient:
                 load=load,
             )
         finally:
-            if entry is not None and shared is not None:
-                entry.attempts += shared.attempts
+            if loads and entry is not None:
+                entry.attempts += sum(record.attempts for record in loads)
         if entry is not None:
             entry.cache = outcome.status
             entry.cache_age = outcome.age
