@@ -140,6 +140,9 @@ class Sender:
             extensions={"timeout": timeouts},
         )
         request.read()
+        # Every value was encoded as ASCII (httpx's rule for str headers): said once, so nothing
+        # beneath has to find it out by decoding them all again.
+        request.headers.encoding = "ascii"
         response = await transport.handle_async_request(request)
         response.request = request
         try:
