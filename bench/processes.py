@@ -88,6 +88,8 @@ class Server:
     port: int
     log_path: Path
     env: Mapping[str, str] = field(default_factory=dict)
+    cpus: frozenset[int] | None = None
+    """CPUs the process is pinned to (``python -m bench --pin``); None: wherever it runs."""
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _log: IO[bytes] | None = field(default=None, init=False, repr=False)
 
@@ -113,6 +115,8 @@ class Server:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
+        if self.cpus:
+            os.sched_setaffinity(self._process.pid, self.cpus)
 
     def wait_ready(self) -> None:
         """Wait until the server answers HTTP (any status), or fail with its log."""

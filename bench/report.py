@@ -28,11 +28,15 @@ CPU_VS_B = 1.2
 THROUGHPUT_VS_C = 0.8
 P50_VS_DELAY = 1.2
 CACHED_VS_D = 0.5
+TYPED_KEY = "t-typed"
+"""Baseline (t): aiohttp + gather with Pydantic models in and out, bytes out; the reference the
+BFF's CPU per request is divided by (``bench/baselines/typed_gather.py``)."""
 BASELINE_KEYS = {
     "a": "a-requests",
     "b": "b-httpx",
     "b'": "b2-httpx-aiohttp",
     "c": "c-aiohttp",
+    "t": TYPED_KEY,
     "d": "d-static",
 }
 CACHED_KEY = "bff-cached"
@@ -304,6 +308,7 @@ class Results:
             "runs": [run.to_json() for run in self.runs],
             "probes": [run.to_json() for run in self.probes],
             "targets": [target.to_json() for target in self.targets()],
+            "ratios": [ratio.to_json() for ratio in reference_ratios(self)],
             "high_concurrency": None
             if self.high is None
             else {
@@ -368,10 +373,137 @@ def _rps(run: Run | None) -> float:
     return run.load.rps if run else 0.0
 
 
+@dataclass(frozen=True)
+class Ratios:
+    """One load point's headline figures: the BFF's CPU per request against the typed reference
+    (t), and the warm cached screen against a static route of the same process."""
+
+    delay_ms: int
+    connections: int
+    bff_cpu_ms: float | None
+    typed_cpu_ms: float | None
+    cached_cpu_ms: float | None
+    healthz_cpu_ms: float | None
+    cached_rps: float | None
+    healthz_rps: float | None
+
+    @staticmethod
+    def _of(ours: float | None, theirs: float | None) -> float | None:
+        return ours / theirs if ours and theirs else None
+
+    @property
+    def bff_vs_typed(self) -> float | None:
+        return self._of(self.bff_cpu_ms, self.typed_cpu_ms)
+
+    @property
+    def cached_vs_healthz_cpu(self) -> float | None:
+        return self._of(self.cached_cpu_ms, self.healthz_cpu_ms)
+
+    @property
+    def cached_vs_healthz_rps(self) -> float | None:
+        return self._of(self.cached_rps, self.healthz_rps)
+
+    def line(self) -> str:
+        def x(value: float | None) -> str:
+            return "-" if value is None else f"{value:.2f}x"
+
+        return (
+            f"  delay {self.delay_ms:3} ms, {self.connections:4} conns: "
+            f"BFF {_ms(self.bff_cpu_ms)} / (t) {_ms(self.typed_cpu_ms)} CPU ms/req = "
+            f"{x(self.bff_vs_typed)}; cached {_ms(self.cached_cpu_ms)} / /healthz "
+            f"{_ms(self.healthz_cpu_ms)} CPU ms/req = {x(self.cached_vs_healthz_cpu)} "
+            f"(req/s {x(self.cached_vs_healthz_rps)})"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "delay_ms": self.delay_ms,
+            "connections": self.connections,
+            "bff_cpu_ms_per_request": _round(self.bff_cpu_ms),
+            "typed_cpu_ms_per_request": _round(self.typed_cpu_ms),
+            "bff_cpu_vs_typed": _round(self.bff_vs_typed),
+            "cached_cpu_ms_per_request": _round(self.cached_cpu_ms),
+            "healthz_cpu_ms_per_request": _round(self.healthz_cpu_ms),
+            "cached_cpu_vs_healthz": _round(self.cached_vs_healthz_cpu),
+            "cached_rps_vs_healthz": _round(self.cached_vs_healthz_rps),
+        }
+
+
+def reference_ratios(results: Results) -> list[Ratios]:
+    """The headline ratios per load point (None where a variant was not run or answered
+    nothing)."""
+    out = []
+    for delay_ms, connections in results.load_points():
+        bff, typed, cached, healthz = (
+            results.find(key, delay_ms, connections)
+            for key in (results.default_variant, TYPED_KEY, CACHED_KEY, HEALTHZ_KEY)
+        )
+        out.append(
+            Ratios(
+                delay_ms,
+                connections,
+                _cpu(bff),
+                _cpu(typed),
+                _cpu(cached),
+                _cpu(healthz),
+                _rps(cached) or None,
+                _rps(healthz) or None,
+            )
+        )
+    return out
+
+
+def ratio_lines(results: Results) -> list[str]:
+    """What ``make bench`` prints at the end: the ratios per load point."""
+    return [
+        "CPU per request of the BFF (default transport, cache off) ÷ the typed baseline (t), "
+        "and of the warm cached screen ÷ the same process's /healthz:",
+        *(ratio.line() for ratio in reference_ratios(results)),
+    ]
+
+
 def summary(results: Results) -> list[str]:
     """The default BFF against each baseline, and the two transports against each other, per
     load point: the tables README quotes."""
-    out = ["## Summary: the BFF (default transport) against the baselines", ""]
+    out = [
+        "## Headline ratios",
+        "",
+        "CPU per request of the BFF (default transport, cache off) ÷ the typed baseline (t), and "
+        "of the warm cached screen ÷ `GET /healthz` of the same process.",
+        "",
+    ]
+
+    def x(value: float | None) -> str:
+        return "-" if value is None else f"{value:.2f}"
+
+    out += _table(
+        [
+            "delay",
+            "conns",
+            "BFF CPU ms/req",
+            "(t) CPU ms/req",
+            "BFF ÷ (t)",
+            "cached CPU ms/req",
+            "/healthz CPU ms/req",
+            "cached ÷ /healthz (CPU)",
+            "cached ÷ /healthz (req/s)",
+        ],
+        [
+            [
+                f"{ratio.delay_ms} ms",
+                str(ratio.connections),
+                _ms(ratio.bff_cpu_ms),
+                _ms(ratio.typed_cpu_ms),
+                x(ratio.bff_vs_typed),
+                _ms(ratio.cached_cpu_ms),
+                _ms(ratio.healthz_cpu_ms),
+                x(ratio.cached_vs_healthz_cpu),
+                x(ratio.cached_vs_healthz_rps),
+            ]
+            for ratio in reference_ratios(results)
+        ],
+    )
+    out += ["", "## Summary: the BFF (default transport) against the baselines", ""]
     rows = []
     transport_rows = []
     for delay_ms, connections in results.load_points():
@@ -379,8 +511,9 @@ def summary(results: Results) -> list[str]:
         if bff is None:
             continue
 
-        b, b2, c, d = (
-            results.find(BASELINE_KEYS[key], delay_ms, connections) for key in ("b", "b'", "c", "d")
+        b, b2, c, t, d = (
+            results.find(BASELINE_KEYS[key], delay_ms, connections)
+            for key in ("b", "b'", "c", "t", "d")
         )
         rows.append(
             [
@@ -392,6 +525,7 @@ def summary(results: Results) -> list[str]:
                 _ratio(bff.cpu_ms_per_request, _cpu(b)),
                 _ratio(bff.cpu_ms_per_request, _cpu(b2)),
                 _ratio(bff.cpu_ms_per_request, _cpu(c)),
+                _ratio(bff.cpu_ms_per_request, _cpu(t)),
                 _ratio(bff.load.rps, _rps(c)),
                 _ratio(bff.load.rps, _rps(d)),
             ]
@@ -422,6 +556,7 @@ def summary(results: Results) -> list[str]:
             "CPU ÷ (b)",
             "CPU ÷ (b')",
             "CPU ÷ (c)",
+            "CPU ÷ (t)",
             "req/s ÷ (c)",
             "req/s ÷ (d)",
         ],
@@ -532,6 +667,7 @@ def markdown(results: Results) -> str:
     for delay_ms, connections in results.load_points():
         b = results.find(BASELINE_KEYS["b"], delay_ms, connections)
         c = results.find(BASELINE_KEYS["c"], delay_ms, connections)
+        t = results.find(BASELINE_KEYS["t"], delay_ms, connections)
         d = results.find(BASELINE_KEYS["d"], delay_ms, connections)
         rows = []
         for run in results.runs:
@@ -553,6 +689,7 @@ def markdown(results: Results) -> str:
                     _ms(per_call),
                     _ratio(cpu, b.cpu_ms_per_request if b else None),
                     _ratio(cpu, c.cpu_ms_per_request if c else None),
+                    _ratio(cpu, _cpu(t)),
                     _ratio(run.load.rps, c.load.rps if c else None),
                     _ratio(run.load.rps, d.load.rps if d else None),
                     "-" if calls is None else f"{calls:.2f}",
@@ -570,6 +707,7 @@ def markdown(results: Results) -> str:
                 "CPU ms/call",
                 "CPU ÷ (b)",
                 "CPU ÷ (c)",
+                "CPU ÷ (t)",
                 "req/s ÷ (c)",
                 "req/s ÷ (d)",
                 "downstream calls/req",

@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import http.client
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -25,10 +26,12 @@ from bench.processes import Server, Servers, free_port, raise_open_files_limit, 
 from bench.report import (
     CACHED_KEY,
     HEALTHZ_KEY,
+    TYPED_KEY,
     HighConcurrency,
     Results,
     Run,
     machine_info,
+    ratio_lines,
     write_results,
 )
 from bench.storm import StormResult, cancellation_storm
@@ -72,7 +75,9 @@ class Variant:
     def server_key(self) -> str:
         return self.server_of or self.key
 
-    def server(self, downstream_url: str, log_dir: Path, phase: str) -> Server:
+    def server(
+        self, downstream_url: str, log_dir: Path, phase: str, cpus: frozenset[int] | None = None
+    ) -> Server:
         port = free_port()
         log_path = log_dir / f"{phase}-{self.key}.log"
         if self.app is not None:
@@ -82,6 +87,7 @@ class Variant:
                 port,
                 log_path,
                 env={"BENCH_DOWNSTREAM_URL": downstream_url},
+                cpus=cpus,
             )
         argv = [sys.executable, "-m", "bff.cli", "serve", "--host", "127.0.0.1"]
         argv += ["--port", str(port), "--no-access-log"]
@@ -91,7 +97,7 @@ class Variant:
             "BFF_LOG_LEVEL": "warning",
             **(CACHE_WARM_ENV if self.cache else CACHE_DISABLED_ENV),
         }
-        return Server(self.key, argv, port, log_path, env=env)
+        return Server(self.key, argv, port, log_path, env=env, cpus=cpus)
 
 
 VARIANTS = {
@@ -127,6 +133,11 @@ VARIANTS = {
             "bench.baselines.httpx_on_aiohttp:app",
         ),
         Variant("c-aiohttp", "(c) aiohttp session + gather", "bench.baselines.aiohttp_gather:app"),
+        Variant(
+            TYPED_KEY,
+            "(t) aiohttp + gather, Pydantic in and out, bytes (the reference)",
+            "bench.baselines.typed_gather:app",
+        ),
         Variant("d-static", "(d) static bytes (ceiling)", "bench.baselines.static:app"),
     )
 }
@@ -175,7 +186,15 @@ PROFILES = {
         connections=(8,),
         duration_s=1,
         warmup_s=0,
-        variants=(DEFAULT_BFF, CACHED_KEY, HEALTHZ_KEY, "b-httpx", "c-aiohttp", "d-static"),
+        variants=(
+            DEFAULT_BFF,
+            CACHED_KEY,
+            HEALTHZ_KEY,
+            "b-httpx",
+            "c-aiohttp",
+            TYPED_KEY,
+            "d-static",
+        ),
         probe_connections=4,
         high_connections=32,
         high_duration_s=1,
@@ -313,7 +332,14 @@ def _settle(server: Server) -> None:
         server.restart()
 
 
-def run_benchmarks(profile: Profile, output_dir: Path, generator: str) -> Results:
+def run_benchmarks(
+    profile: Profile,
+    output_dir: Path,
+    generator: str,
+    server_cpus: frozenset[int] | None = None,
+) -> Results:
+    """``server_cpus`` pins the servers under test there (the simulator and the load generator
+    inherit the runner's own CPUs)."""
     log_dir = output_dir / "logs"
     started = time.time()
     runs: list[Run] = []
@@ -337,7 +363,7 @@ def run_benchmarks(profile: Profile, output_dir: Path, generator: str) -> Result
         with Servers([simulator]):
             # One process per server key: a variant with `server_of` loads another one's process.
             servers = {
-                key: VARIANTS[key].server(simulator.url, log_dir, phase)
+                key: VARIANTS[key].server(simulator.url, log_dir, phase, server_cpus)
                 for key in dict.fromkeys(v.server_key for v in variants)
             }
             with Servers(list(servers.values())):
@@ -431,8 +457,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--matrix-only", action="store_true", help="skip the probe, 1,000 connections and storm"
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="servers under test on CPU 0; this runner, the simulator and the load generator "
+        "on the other CPUs (needs 2 or more)",
+    )
     args = parser.parse_args(argv)
     profile = PROFILES[args.profile]
+    server_cpus: frozenset[int] | None = None
+    if args.pin:
+        cpus = sorted(os.sched_getaffinity(0))
+        if len(cpus) < 2:
+            parser.error("--pin needs at least 2 CPUs")
+        server_cpus = frozenset(cpus[:1])
+        os.sched_setaffinity(0, set(cpus[1:]))
     overrides: dict[str, object] = {}
     if args.variants:
         overrides["variants"] = tuple(args.variants)
@@ -447,7 +486,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     generator = pick_generator(args.generator)
     raise_open_files_limit()
     print(f"bench profile {profile.name}, load generator {generator}", flush=True)
-    results = run_benchmarks(profile, args.output_dir, generator)
+    results = run_benchmarks(profile, args.output_dir, generator, server_cpus)
     json_path, markdown_path, picture_path = write_results(results, args.output_dir)
+    print("\n".join(ratio_lines(results)), flush=True)
     print(f"wrote {json_path}, {markdown_path} and {picture_path}")
     return 0

@@ -24,6 +24,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from types import SimpleNamespace
@@ -36,8 +37,11 @@ from yarl import URL
 from bff.settings import Settings
 
 # aiohttp adds these when missing; httpx has already set the ones it wants, and a header httpx
-# left out on purpose (no Content-Type on a raw body) must stay out.
+# left out on purpose (no Content-Type on a raw body) must stay out. Named per request, and only
+# when it matters: a skip list makes aiohttp build and sort a multidict per request (~5% of a
+# screen's CPU), and a body-less request that carries the first three has nothing to skip.
 _SKIP_AUTO_HEADERS = ("Accept", "Accept-Encoding", "User-Agent", "Content-Type")
+_AUTO_HEADERS = frozenset(name.lower() for name in _SKIP_AUTO_HEADERS[:3])
 
 
 def stream_limits(settings: Settings) -> httpx.Limits:
@@ -106,6 +110,33 @@ class _Queueing:
     waiting: bool = False
 
 
+_queueing_var: ContextVar[_Queueing | None] = ContextVar("aiohttp_pool_queueing", default=None)
+"""The request the current task is sending: the connector waits for a slot in the caller's own
+task, so it finds the request's record here."""
+
+
+class _QueueAwareConnector(aiohttp.TCPConnector):
+    """A connector that notes, on the request being sent, when it waits for a free slot.
+
+    aiohttp's tracing signals could say so too (``on_connection_queued_start/end``), but a trace
+    config makes every request build a ``Trace`` and await a dozen signals, measured at 3-4% of
+    the BFF's CPU per screen, for an answer only needed when a connect budget runs out. This
+    hook costs nothing unless the pool is full. It overrides a private method of aiohttp 3.11+
+    (``_wait_for_available_connection``); without it the trace config is used instead.
+    """
+
+    async def _wait_for_available_connection(self, key: Any, traces: list[Any]) -> None:
+        queueing = _queueing_var.get()
+        if queueing is not None:
+            queueing.waiting = True
+        await super()._wait_for_available_connection(key, traces)
+        if queueing is not None:
+            queueing.waiting = False
+
+
+_QUEUE_HOOK = hasattr(aiohttp.TCPConnector, "_wait_for_available_connection")
+
+
 async def _queued_start(
     session: aiohttp.ClientSession, context: SimpleNamespace, params: object
 ) -> None:
@@ -121,6 +152,7 @@ async def _queued_end(
 
 
 def _queue_tracing() -> aiohttp.TraceConfig:
+    """The fallback for an aiohttp without the connector hook (see `_QueueAwareConnector`)."""
     config = aiohttp.TraceConfig()
     config.on_connection_queued_start.append(_queued_start)
     config.on_connection_queued_end.append(_queued_end)
@@ -206,7 +238,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector_options["keepalive_timeout"] = limits.keepalive_expiry
         if receive_buffer is not None:
             connector_options["socket_factory"] = partial(_socket, receive_buffer=receive_buffer)
-        self._connector = aiohttp.TCPConnector(
+        connector_class = _QueueAwareConnector if _QUEUE_HOOK else aiohttp.TCPConnector
+        self._connector = connector_class(
             limit=limits.max_connections or 0,
             limit_per_host=0,
             force_close=not keep_alive,
@@ -218,12 +251,28 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
             auto_decompress=False,
-            skip_auto_headers=_SKIP_AUTO_HEADERS,
-            trace_configs=[_queue_tracing()],
+            trace_configs=None if _QUEUE_HOOK else [_queue_tracing()],
         )
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         # aiohttp resends an idempotent request once when a connection drops before the
         # response, and offers no switch for it (aio-libs/aiohttp#10790).
         self._session._retry_connection = False
+
+    def _timeout(
+        self, pool: float | None, connect: float | None, read: float | None
+    ) -> aiohttp.ClientTimeout:
+        """aiohttp's timeout for httpx's; built once per distinct value (an attrs class costs
+        more to build than the rest of the request's translation), a few dozen at most: a
+        deadline-shortened attempt brings new values, so the memo starts over when full."""
+        key = (pool, connect, read)
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            if len(self._timeouts) >= 64:
+                self._timeouts.clear()
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                total=None, connect=pool, sock_connect=connect, sock_read=read
+            )
+        return timeout
 
     @property
     def connector(self) -> aiohttp.TCPConnector:
@@ -232,12 +281,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
-        timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=timeouts.get("pool"),
-            sock_connect=timeouts.get("connect"),
-            sock_read=timeouts.get("read"),
-        )
+        timeout = self._timeout(timeouts.get("pool"), timeouts.get("connect"), timeouts.get("read"))
         headers = request.headers.multi_items()
         data: bytes | httpx.AsyncByteStream | None
         try:
@@ -245,17 +289,25 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except httpx.RequestNotRead:
             data = request.stream  # type: ignore[assignment]
             headers = [(k, v) for k, v in headers if k.lower() != "transfer-encoding"]
+        skip: tuple[str, ...] | None = _SKIP_AUTO_HEADERS
+        if data is None and _AUTO_HEADERS.issubset({name.lower() for name, _ in headers}):
+            skip = None
         queueing = _Queueing()
-        with _mapped_errors(queueing):
-            response = await self._session.request(
-                request.method,
-                URL(str(request.url), encoded=True),
-                headers=headers,
-                data=data,
-                allow_redirects=False,
-                timeout=timeout,
-                trace_request_ctx=queueing,
-            )
+        token = _queueing_var.set(queueing)
+        try:
+            with _mapped_errors(queueing):
+                response = await self._session.request(
+                    request.method,
+                    URL(str(request.url), encoded=True),
+                    headers=headers,
+                    data=data,
+                    allow_redirects=False,
+                    timeout=timeout,
+                    skip_auto_headers=skip,
+                    trace_request_ctx=queueing,
+                )
+        finally:
+            _queueing_var.reset(token)
         version = response.version
         extensions: dict[str, Any] = {
             "http_version": f"HTTP/{version.major}.{version.minor}".encode()

@@ -60,6 +60,7 @@ from clients.errors import (
 from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
 from clients.retry import Sleep, is_idempotent, retry_call
+from clients.sender import Sender
 from clients.timing import CallTiming, calls_var, current_call, section_calls_var
 from clients.tracing import open_call_span, tracer_var
 from clients.translate import error_for_status, error_for_transport, error_for_validation
@@ -91,6 +92,7 @@ _HEADER_TOKEN = re.compile(r"[\x21-\x7e]{1,200}")
 
 
 _IDENTITY = {"Accept-Encoding": "identity"}
+_DEADLINE_NAME = DEADLINE_HEADER.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +156,8 @@ class DownstreamClient:
         """Hedged second attempts started so far (for metrics)."""
         # The usual attempt's timeout, built once; only a deadline-shortened attempt needs its own.
         self._timeout = self._httpx_timeout(policy.timeout)
+        self._timeout_dict = self._timeout.as_dict()
+        self._sender = Sender(http, policy.base_url)
 
     async def get(
         self,
@@ -338,16 +342,36 @@ class DownstreamClient:
         policy = cache.policy(call.operation, call.method) if cache is not None else None
         if policy is None or cache is None:
             return await self._guarded(call, model)
-        outcome, private = await cache.fetch(
-            service=self.service,
-            path=call.path,
-            params=call.params,
-            headers=call.headers,
-            policy=policy,
-            model=model,
-            load=lambda: self._guarded(call, model),
-        )
         entry = current_call.get()
+        # The load may run as a shared or background call (single-flight, a refresh) that
+        # outlives this one: it counts its attempts on a record of its own, and this call takes
+        # over those made while it waited for them. Built only if the load runs (not on a hit).
+        loads: list[CallTiming] = []
+
+        async def load() -> T:
+            record = None
+            if entry is not None:
+                record = CallTiming(self.service, call.method, call.path, call.operation)
+                loads.append(record)
+            token = current_call.set(record)
+            try:
+                return await self._guarded(call, model)
+            finally:
+                current_call.reset(token)
+
+        try:
+            outcome, private = await cache.fetch(
+                service=self.service,
+                path=call.path,
+                params=call.params,
+                headers=call.headers,
+                policy=policy,
+                model=model,
+                load=load,
+            )
+        finally:
+            if loads and entry is not None:
+                entry.attempts += sum(record.attempts for record in loads)
         if entry is not None:
             entry.cache = outcome.status
             entry.cache_age = outcome.age
@@ -487,17 +511,18 @@ class DownstreamClient:
             pool=min(policy.pool_timeout, timeout),
         )
 
-    def _headers(self, call: Call, timeout: float) -> httpx.Headers:
-        headers = httpx.Headers(call.headers)
+    def _headers(self, call: Call, timeout: float) -> list[tuple[str, str]]:
+        headers = list(call.headers.items()) if call.headers else []
+        names = {name.lower() for name, _ in headers} if headers else frozenset()
         request_id = request_id_var.get()
         if (
             request_id is not None
-            and "X-Request-ID" not in headers
+            and "x-request-id" not in names
             and _HEADER_TOKEN.fullmatch(request_id)
         ):
-            headers["X-Request-ID"] = request_id
-        if DEADLINE_HEADER not in headers:
-            headers[DEADLINE_HEADER] = f"{timeout:.3f}"
+            headers.append(("X-Request-ID", request_id))
+        if _DEADLINE_NAME not in names:
+            headers.append((DEADLINE_HEADER, f"{timeout:.3f}"))
         return headers
 
     async def _send(self, call: Call, seconds: float, by_deadline: bool) -> httpx.Response:
@@ -511,19 +536,28 @@ class DownstreamClient:
                 httpx_timeout = httpx.Timeout(
                     self.policy.timeout, connect=httpx_timeout.connect, pool=httpx_timeout.pool
                 )
+        headers = self._headers(call, seconds)
         try:
+            if (
+                self._sender.lean
+                and call.method == "GET"
+                and call.json is None
+                and call.stream is None
+            ):
+                # The lean path (clients/sender.py): the shared client's transport, directly.
+                timeouts = httpx_timeout.as_dict() if by_deadline else self._timeout_dict
+                return await self._sender.get(call.path, call.params, headers, timeouts)
             request = self._http.build_request(
                 call.method,
                 call.url,
                 params=call.params,
                 json=call.json,
-                headers=self._headers(call, seconds),
+                headers=headers,
                 timeout=httpx_timeout,
             )
+            return await self._http.send(request, stream=call.stream is not None)
         except httpx.InvalidURL as exc:
             raise BadRequest(self.service, "request URL could not be encoded", local=True) from exc
-        try:
-            return await self._http.send(request, stream=call.stream is not None)
         except httpx.HTTPError as exc:
             raise error_for_transport(self.service, exc, seconds, by_deadline=by_deadline) from exc
 

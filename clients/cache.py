@@ -41,6 +41,7 @@ from cachetools import TTLCache
 from clients.context import owned_work_var
 from clients.deadline import deadline_var, remaining
 from clients.errors import DownstreamError
+from clients.timing import current_call
 
 logger = logging.getLogger("bff.cache")
 
@@ -146,8 +147,11 @@ class SingleFlight:
 
         async def run() -> T:
             # The task runs in a copy of the starter's context: clearing the deadline here
-            # frees the shared call from that one caller's deadline (see the module docstring).
+            # frees the shared call from that one caller's deadline (see the module docstring),
+            # and clearing the current call keeps it from writing into the starter's record,
+            # which may have been returned long ago (a background refresh).
             deadline_var.set(None)
+            current_call.set(None)
             return await call()
 
         task = asyncio.ensure_future(run())

@@ -2346,7 +2346,7 @@ export interface operations {
             query: {
                 /** @description Case-insensitive text to look for; must not be blank nor hold control characters (422). */
                 q: string;
-                /** @description Results per kind. */
+                /** @description Results per kind; when left out, the `BFF_SEARCH_LIMIT` setting (5 unless configured). */
                 limit?: number;
             };
             header?: {

@@ -12,12 +12,13 @@ import hmac
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bff.deps import CacheDep, SettingsDep
+from bff.deps import CacheDep
 from bff.errors import BFFError
 from bff.routes.params import BODY_TOO_LARGE, Responses, problem_doc
+from bff.settings import Settings
 from schemas.responses import CachePurgeRequest, CachePurgeResult
 
 logger = logging.getLogger("bff.admin")
@@ -34,9 +35,12 @@ ADMIN_ERRORS: Responses = {
 
 
 async def require_admin(
-    settings: SettingsDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
+    # The settings straight from the app, not through SettingsDep: one level of dependencies
+    # (see bff/deps.py).
+    settings: Settings = request.app.state.settings
     token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     if not token.strip():
         raise BFFError(403, "Admin endpoints are off: set BFF_ADMIN_TOKEN.", code="forbidden")

@@ -6,9 +6,9 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
-from bff.deps import PostsDep, ProductsDep, RecipesDep, UsersDep
+from bff.deps import PostsDep, ProductsDep, RecipesDep, SettingsDep, UsersDep
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
@@ -50,7 +50,17 @@ SearchText = Annotated[
     ),
     AfterValidator(no_control_characters),
 ]
-PerKind = Annotated[int, Query(ge=1, le=30, description="Results per kind.")]
+PerKind = Annotated[
+    int | None,
+    # A query parameter is left out, never null: the spec says integer, without a default.
+    WithJsonSchema({"type": "integer", "minimum": 1, "maximum": 30}),
+    Query(
+        ge=1,
+        le=30,
+        description="Results per kind; when left out, the `BFF_SEARCH_LIMIT` setting (5 unless "
+        "configured).",
+    ),
+]
 
 
 @router.get("/search", responses=SCREEN_FAILURES)
@@ -60,10 +70,13 @@ async def search(
     users: UsersDep,
     posts: PostsDep,
     recipes: RecipesDep,
-    limit: PerKind = 5,
+    settings: SettingsDep,
+    limit: PerKind = None,
 ) -> SearchScreen:
     """Search everything. Each kind is optional; the request fails only if all of them do."""
     text = q.strip()
+    if limit is None:
+        limit = settings.search_limit
     sections = Sections("products", "users", "posts", "recipes")
     found_products, found_users, found_posts, found_recipes = await gather(
         sections.optional("products", products.search(text, limit=limit)),

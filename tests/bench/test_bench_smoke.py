@@ -55,7 +55,7 @@ def test_a_smoke_run_with_wrk_writes_complete_results(tmp_path: Path) -> None:
     assert results["machine"]["load_generator"].startswith("wrk")
     assert results["machine"]["nproc"] >= 1
     variants = {run["variant"] for run in results["runs"]}
-    assert {results["default_variant"], "b-httpx", "c-aiohttp", "d-static"} <= variants
+    assert {results["default_variant"], "b-httpx", "c-aiohttp", "t-typed", "d-static"} <= variants
     assert {"bff-cached", "bff-healthz"} <= variants
     for run in [*results["runs"], *results["probes"], results["high_concurrency"]]:
         _assert_clean_run(run)
@@ -71,6 +71,9 @@ def test_a_smoke_run_with_wrk_writes_complete_results(tmp_path: Path) -> None:
     assert any(target.startswith("CPU per request") for target in targets)
     assert any(target.startswith("throughput") for target in targets)
     assert any(target.startswith("cache enabled") for target in targets), "the cached target"
+    (ratio,) = results["ratios"]
+    assert ratio["bff_cpu_vs_typed"] > 0, "the BFF against the typed baseline (t)"
+    assert ratio["cached_cpu_vs_healthz"] > 0
     markdown = (tmp_path / "smoke.md").read_text()
     assert markdown.startswith("# Benchmark results")
     assert "| variant | req/s | p50 ms |" in markdown

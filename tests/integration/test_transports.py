@@ -8,6 +8,7 @@ the same typed ``DownstreamError`` for the screens, and a pool with no slot lost
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import socket
 import time
@@ -20,6 +21,7 @@ import httpx
 import pytest
 from support import Simulator, settings_for
 
+from bff import __version__
 from bff.app import build_http_client
 from bff.settings import Settings
 from bff.transport import build_transport, pool_usage
@@ -258,3 +260,60 @@ def test_cancellation_at_random_moments_leaks_no_slot_with_aiohttp(sim: Simulato
             assert {answer.status_code for answer in answers} == {200}
 
     asyncio.run(scenario())
+
+
+def test_headers_left_out_stay_out_and_none_is_added(http_transport: str) -> None:
+    """What goes on the wire is what httpx asked for: no User-Agent, Accept or Content-Type of
+    the transport's own when a request leaves them out, and the client's own sent once."""
+
+    async def scenario() -> list[dict[str, list[str]]]:
+        seen: list[dict[str, list[str]]] = []
+
+        async def record(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            # Every request of the kept-alive connection, until the client closes it.
+            while head := (await reader.readuntil(b"\r\n\r\n")).decode("latin-1"):
+                fields: dict[str, list[str]] = {}
+                for line in head.split("\r\n")[1:]:
+                    if line:
+                        name, _, value = line.partition(":")
+                        fields.setdefault(name.strip().lower(), []).append(value.strip())
+                if "content-length" in fields:
+                    await reader.readexactly(int(fields["content-length"][0]))
+                seen.append(fields)
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}")
+                await writer.drain()
+
+        handlers: list[asyncio.Task[Any]] = []
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            handlers.append(asyncio.current_task())  # type: ignore[arg-type]
+            with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+                await record(reader, writer)
+            writer.close()
+            await writer.wait_closed()
+
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        async with server:
+            url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            settings = _settings(url, http_transport)
+            transport = build_transport(settings)
+            async with build_http_client(settings, transport) as http:
+                bare = httpx.Request("GET", f"{url}/bare")
+                raw_body = httpx.Request("POST", f"{url}/raw", content=b"abc")
+                for request in (bare, raw_body):
+                    response = await transport.handle_async_request(request)
+                    await response.aread()
+                    await response.aclose()
+                (await http.get(f"{url}/client")).raise_for_status()
+            # The client has closed its connections: each handler sees the end and closes.
+            await asyncio.gather(*handlers)
+        return seen
+
+    bare, raw_body, client = asyncio.run(scenario())
+
+    for added in ("user-agent", "accept", "accept-encoding", "content-type"):
+        assert added not in bare, added
+    assert "content-type" not in raw_body
+    assert raw_body["content-length"] == ["3"]
+    assert client["user-agent"] == [f"bff/{__version__}"]
+    assert len(client["accept"]) == len(client["accept-encoding"]) == 1

@@ -135,3 +135,20 @@ def test_aiohttp_errors_become_the_httpx_errors_httpcore_raises(
     translated = _translate(error, _Queueing(waiting=waiting))
 
     assert type(translated) is expected
+
+
+def test_the_aiohttp_transport_sends_no_tracing_signals() -> None:
+    """Telling a pool wait from a slow connect costs nothing per request: the connector notes a
+    wait itself (test_transports.py checks the PoolTimeout it makes), with no trace config."""
+
+    async def scenario() -> tuple[list[aiohttp.TraceConfig], aiohttp.BaseConnector]:
+        transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+        try:
+            return transport._session.trace_configs, transport.connector
+        finally:
+            await transport.aclose()
+
+    configs, connector = asyncio.run(scenario())
+
+    assert configs == []
+    assert type(connector).__name__ == "_QueueAwareConnector"

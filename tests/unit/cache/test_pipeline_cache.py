@@ -220,3 +220,31 @@ async def test_waiting_for_another_replicas_load_never_outlasts_the_request_dead
     assert len(tier.waits) == 2
     assert 0 < tier.waits[0] <= 30, "bounded by the deadline"
     assert tier.waits[1] == tier.lease, "no deadline: the lease bounds it"
+
+
+async def test_a_background_refresh_leaves_the_record_of_the_call_it_served(
+    http: httpx.AsyncClient,
+) -> None:
+    """A stale-while-revalidate answer returns at once; the refresh it starts runs on after the
+    call has returned, and its attempts are its own, not the returned call's (they would show
+    in that call's Server-Timing, span and logs)."""
+    clock = ManualClock(100.0)
+    swr = CachePolicy(ttl=30, stale_while_revalidate=60)
+    cache = CacheLayer(ResponseCache(clock=clock), {"quotes.get": swr})
+    quotes = client(http, cache)
+    calls: list[CallTiming] = []
+    token = calls_var.set(calls)
+    try:
+        with respx.mock(base_url=BASE_URL) as mock:
+            route = mock.get("/quotes/1").respond(json=QUOTE)
+            await quotes.get("/quotes/1", Quote, operation="quotes.get")
+            clock.now += 45
+            await quotes.get("/quotes/1", Quote, operation="quotes.get")
+            served = (calls[-1].cache, calls[-1].attempts)
+            await cache.response.settle()
+    finally:
+        calls_var.reset(token)
+
+    assert route.call_count == 2, "the stale read started one refresh, which has run"
+    assert served == ("stale", 0)
+    assert [(call.cache, call.attempts) for call in calls] == [("miss", 1), ("stale", 0)]
