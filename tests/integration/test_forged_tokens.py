@@ -70,6 +70,9 @@ async def _flood(url: str, tokens: list[str]) -> list[httpx.Response]:
         return await asyncio.gather(*(one(token) for token in tokens))
 
 
+# The flood is about what an answer means, which no transport changes: on the default one only
+# (the other tests of this file run on both), to keep the suite's time.
+@pytest.mark.parametrize("http_transport", ["aiohttp"])
 def test_forged_tokens_get_401_and_lock_nobody_out(
     bff_app: tuple[httpx.Client, FastAPI], sim: Simulator
 ) -> None:
