@@ -108,9 +108,9 @@ def web_origins(host: str, port: int) -> tuple[str, ...]:
 def _demo_settings(simulator_url: str, **overrides: Any) -> Settings:
     """The demo's settings: the simulator is every downstream and stands in for both picture
     hosts too."""
-    media = {
-        prefix: AnyHttpUrl(f"{simulator_url}/{prefix}") for prefix in ("product-images", "icon")
-    }
+    from simulator.media import PICTURE_PREFIXES
+
+    media = {prefix: AnyHttpUrl(f"{simulator_url}/{prefix}") for prefix in PICTURE_PREFIXES}
     return Settings(downstream_url=simulator_url, media_origins=media, **overrides)
 
 

@@ -211,22 +211,18 @@ class MediaClient:
             self.refused += 1
             raise StreamsExhausted(client.service)
         self.open_streams += 1
-        released = False
-
-        def release() -> None:
-            nonlocal released
-            if not released:
-                released = True
-                self.open_streams -= 1
-
         try:
             response, record = await client.stream(
                 path, expect=MEDIA_TYPE, params=params or None, operation=f"{client.service}.get"
             )
         except BaseException:
-            release()
+            self._free_slot()
             raise
-        return MediaStream(response, downstream=client, record=record, release=release)
+        # The stream frees its slot once, when it closes.
+        return MediaStream(response, downstream=client, record=record, release=self._free_slot)
+
+    def _free_slot(self) -> None:
+        self.open_streams -= 1
 
 
 def is_caller_error(exc: DownstreamError) -> bool:

@@ -6,14 +6,16 @@ resilience state (circuit breaker, retry budget), so one `Downstreams` is one se
 two apps in one process (tests) never share them.
 """
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 import httpx
 
 from clients.auth import AuthClient
-from clients.base import DownstreamClient
+from clients.base import DownstreamClient, ServiceClient
 from clients.breaker import CircuitBreaker
 from clients.cache_layer import CacheLayer
 from clients.carts import CartsClient
@@ -25,6 +27,8 @@ from clients.quotes import QuotesClient
 from clients.recipes import RecipesClient
 from clients.todos import TodosClient
 from clients.users import UsersClient
+
+C = TypeVar("C", bound=ServiceClient)
 
 SERVICES = ("users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth")
 """Every downstream service name; settings must give each one a policy."""
@@ -42,10 +46,8 @@ def shared_cooldowns(
         origin = f"{parts.scheme}://{parts.netloc}"
         cooldown = by_origin.get(origin)
         if cooldown is None:
-            cooldown = by_origin[origin] = (
-                Cooldown(origin, policy.cooldown)
-                if clock is None
-                else Cooldown(origin, policy.cooldown, clock=clock)
+            cooldown = by_origin[origin] = Cooldown(
+                origin, policy.cooldown, clock=clock or time.monotonic
             )
         cooldowns[name] = cooldown
     return cooldowns
@@ -78,31 +80,19 @@ class Downstreams:
         if missing:
             raise ValueError(f"no policy for downstream service(s): {', '.join(missing)}")
         cool = shared_cooldowns(policies, clock)
+
+        def client(kind: type[C], name: str) -> C:
+            return kind(http, policies[name], cache=cache, clock=clock, cooldown=cool[name])
+
         return cls(
-            users=UsersClient(
-                http, policies["users"], cache=cache, clock=clock, cooldown=cool["users"]
-            ),
-            products=ProductsClient(
-                http, policies["products"], cache=cache, clock=clock, cooldown=cool["products"]
-            ),
-            carts=CartsClient(
-                http, policies["carts"], cache=cache, clock=clock, cooldown=cool["carts"]
-            ),
-            posts=PostsClient(
-                http, policies["posts"], cache=cache, clock=clock, cooldown=cool["posts"]
-            ),
-            todos=TodosClient(
-                http, policies["todos"], cache=cache, clock=clock, cooldown=cool["todos"]
-            ),
-            quotes=QuotesClient(
-                http, policies["quotes"], cache=cache, clock=clock, cooldown=cool["quotes"]
-            ),
-            recipes=RecipesClient(
-                http, policies["recipes"], cache=cache, clock=clock, cooldown=cool["recipes"]
-            ),
-            auth=AuthClient(
-                http, policies["auth"], cache=cache, clock=clock, cooldown=cool["auth"]
-            ),
+            users=client(UsersClient, "users"),
+            products=client(ProductsClient, "products"),
+            carts=client(CartsClient, "carts"),
+            posts=client(PostsClient, "posts"),
+            todos=client(TodosClient, "todos"),
+            quotes=client(QuotesClient, "quotes"),
+            recipes=client(RecipesClient, "recipes"),
+            auth=client(AuthClient, "auth"),
         )
 
     @property

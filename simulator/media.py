@@ -177,6 +177,11 @@ async def product_image(request: Request) -> Response:
     return image_response(request, 300, 300)
 
 
+PICTURE_PREFIXES = ("product-images", "icon")
+"""The picture paths of DummyJSON's two picture hosts, both served here (a BFF's media origins
+point at `<simulator>/<prefix>`)."""
+
+
 def media_routes() -> list[BaseRoute]:
     return [
         Route("/image/{size}", placeholder),

@@ -23,6 +23,7 @@ from clients import SERVICES, Downstreams
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
 from clients.registry import shared_cooldowns
+from simulator.media import PICTURE_PREFIXES
 
 SENSITIVE_KEYS = frozenset(
     {"password", "bank", "ssn", "ein", "crypto", "ip", "macAddress", "userAgent"}
@@ -112,7 +113,7 @@ def simulator_media_origins(simulator_url: str, **query: list[str]) -> dict[str,
     base = simulator_url.rstrip("/")
     return {
         prefix: {"url": f"{base}/{prefix}", "query": query.get(prefix.replace("-", "_"), [])}
-        for prefix in ("product-images", "icon")
+        for prefix in PICTURE_PREFIXES
     }
 
 
