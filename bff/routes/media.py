@@ -68,13 +68,11 @@ async def _open(
     otherwise the frontend sent it, and a refused path or an origin's 4xx is the frontend's."""
     try:
         stream = await media.open(raw_path, query=query)
-    except UnsafeMediaPath as exc:
+    except (UnsafeMediaPath, MediaNotFound) as exc:
         if from_data:
             raise BFFError(502, f"unusable image URL: {exc}", code="bad-response") from None
-        raise BFFError(400, str(exc), code="unsafe-media-path") from None
-    except MediaNotFound as exc:
-        if from_data:
-            raise BFFError(502, f"unusable image URL: {exc}", code="bad-response") from None
+        if isinstance(exc, UnsafeMediaPath):
+            raise BFFError(400, str(exc), code="unsafe-media-path") from None
         raise BFFError(404, str(exc), code="not-found") from None
     except DownstreamError as exc:
         if not from_data and is_caller_error(exc) and exc.status != 404:
