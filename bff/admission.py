@@ -31,8 +31,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from bff.errors import BFFError
-from clients.context import owned_work_var
-from clients.deadline import remaining
+from clients.context import narrowed, remaining, scope_var
 
 RETRY_AFTER_SECONDS = 1
 
@@ -73,11 +72,11 @@ class Admission:
                 self.waiting -= 1
         self.in_flight += 1
         owned: list[asyncio.Future[Any]] = []
-        token = owned_work_var.set(owned)
+        token = narrowed(owned=owned)
         try:
             yield
         finally:
-            owned_work_var.reset(token)
+            scope_var.reset(token)
             self.in_flight -= 1
             pending = [work for work in owned if not work.done()]
             if pending:

@@ -37,7 +37,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bff.errors import problem
 from bff.server import LISTENER_EXTENSION
-from clients.deadline import remaining
+from clients.context import remaining
 
 PROBE_PATHS = frozenset({"/healthz", "/readyz"})
 OPS_ONLY_PATHS = frozenset({"/metrics", "/status", "/status.json"})

@@ -27,7 +27,8 @@ from typing import Any, TypeVar, get_args, overload
 
 from bff.observability import mark_partial
 from clients import DownstreamError
-from clients.timing import CallTiming, section_calls_var
+from clients.context import narrowed, scope_var
+from clients.record import CallRecord
 from schemas.responses import Meta, SectionStatus, SectionStatusName
 
 T = TypeVar("T")
@@ -55,7 +56,7 @@ def section_status(exc: DownstreamError) -> SectionStatus:
     )
 
 
-def served_status(calls: list[CallTiming]) -> SectionStatus:
+def served_status(calls: list[CallRecord]) -> SectionStatus:
     """``ok``, or ``stale`` when any of the section's calls was served from a stale entry."""
     stale = [call for call in calls if call.cache == "stale"]
     if not stale:
@@ -85,7 +86,7 @@ class Sections:
         self._names = names
         self._status: dict[str, SectionStatus] = {}
         self._errors: list[DownstreamError] = []
-        self._calls: dict[str, list[CallTiming]] = {}
+        self._calls: dict[str, list[CallRecord]] = {}
 
     def _record(self, name: str, status: SectionStatus) -> None:
         if name not in self._names:
@@ -118,11 +119,11 @@ class Sections:
         can tell a section served from stale cache entries. For a section assembled from
         several calls (a fan-out), failures are the caller's to judge (then `ok` or `fail`)."""
         calls = self._calls.setdefault(name, [])
-        token = section_calls_var.set(calls)
+        token = narrowed(section=calls)
         try:
             return await call
         finally:
-            section_calls_var.reset(token)
+            scope_var.reset(token)
 
     def ok(self, name: str) -> None:
         """Mark a section served when its data was assembled from several calls (or none)."""

@@ -1,8 +1,8 @@
 """Screens as HTTP resources: ``Cache-Control``, a strong ``ETag``, ``304``s and ``Cache-Status``.
 
 A screen is only as fresh as its stalest part and only as shareable as its most personal one,
-so its caching headers are derived from the downstream calls that built it (the ``CallTiming``
-records of ``clients/timing.py``, filled in by the cache step of the pipeline):
+so its caching headers are derived from the downstream calls that built it (the ``CallRecord``
+records of ``clients/record.py``, filled in by the cache step of the pipeline):
 
 * ``Cache-Control``: ``private, no-store`` (with ``Vary: Authorization``) when the screen was
   built with the caller's credentials (``mark_personal``: the signed-in user's own page), whatever
@@ -37,7 +37,8 @@ from starlette.responses import Response
 
 from bff.admission import Admission
 from bff.observability import SERVER_TIMING_MAX_CALLS, is_partial, is_personal
-from clients.timing import CallTiming, calls_var
+from clients.context import current_scope
+from clients.record import CallRecord
 
 CACHE_NAME = "BFF"
 """The cache's name in ``Cache-Status`` entries."""
@@ -63,7 +64,7 @@ def etag_matches(if_none_match: str, etag: str) -> bool:
     )
 
 
-def cache_control(calls: Sequence[CallTiming], *, partial: bool) -> str:
+def cache_control(calls: Sequence[CallRecord], *, partial: bool) -> str:
     """The screen's ``Cache-Control``, from its parts (see the module docstring)."""
     if partial:
         return "no-store"
@@ -80,7 +81,7 @@ def _sf_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def cache_status_entry(call: CallTiming) -> str:
+def cache_status_entry(call: CallRecord) -> str:
     """One RFC 9211 entry for one downstream call."""
     params: list[str]
     fresh = call.fresh_for
@@ -106,7 +107,7 @@ def cache_status_entry(call: CallTiming) -> str:
     return "; ".join([CACHE_NAME, *params])
 
 
-def cache_status(calls: Sequence[CallTiming]) -> str:
+def cache_status(calls: Sequence[CallRecord]) -> str:
     entries = [cache_status_entry(call) for call in calls[:SERVER_TIMING_MAX_CALLS]]
     return ", ".join(entries)
 
@@ -118,7 +119,7 @@ def finish(request: Request, response: Response) -> Response:
         return response
     if response.status_code != 200:
         return response
-    calls = calls_var.get() or []
+    calls = current_scope().calls or []
     headers = response.headers
     headers["ETag"] = etag_of(bytes(response.body))
     personal = is_personal()

@@ -38,7 +38,7 @@ from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
 from bff.observability import RequestRecord
-from clients.context import request_id_var
+from clients.context import current_scope
 
 REQUEST_LOGGER = "bff.request"
 """The logger of the per-request lines (the access log)."""
@@ -58,7 +58,7 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            request_id = request_id_var.get()
+            request_id = current_scope().request_id
             if request_id is not None:
                 record.request_id = request_id
         return True

@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from time import perf_counter
 from typing import Any
@@ -41,9 +41,8 @@ from starlette.requests import Request
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clients.context import request_id_var
-from clients.deadline import deadline_var, set_deadline
-from clients.timing import CallTiming, calls_var
+from clients.context import RequestScope, ResponseNotes, current_scope, enter, scope_var
+from clients.record import CallRecord
 
 REQUEST_ID_HEADER = "X-Request-ID"
 REQUEST_TIMEOUT_HEADER = "X-Request-Timeout"
@@ -81,7 +80,7 @@ class RequestRecord:
     duration: float
     """Seconds from the request's arrival until its response was complete."""
     partial: bool
-    calls: Sequence[CallTiming]
+    calls: Sequence[CallRecord]
     """The downstream calls the request made, in the order the code made them."""
 
 
@@ -109,19 +108,9 @@ def _mount_of(scope: Scope) -> Mount | None:
     return None
 
 
-@dataclass(slots=True)
-class _ResponseNotes:
-    partial: bool = False
-    personal: bool = False
-    status: int | None = None
-
-
-_notes_var: ContextVar[_ResponseNotes | None] = ContextVar("response_notes", default=None)
-
-
 def mark_partial() -> None:
     """Say that this request's answer is partial (``X-BFF-Partial``); a no-op outside requests."""
-    notes = _notes_var.get()
+    notes = current_scope().notes
     if notes is not None:
         notes.partial = True
 
@@ -129,19 +118,19 @@ def mark_partial() -> None:
 def mark_personal() -> None:
     """Say that this request's answer is built with the caller's credentials: it must never be
     stored by any cache (``bff/http_caching.py``); a no-op outside requests."""
-    notes = _notes_var.get()
+    notes = current_scope().notes
     if notes is not None:
         notes.personal = True
 
 
 def is_personal() -> bool:
-    notes = _notes_var.get()
+    notes = current_scope().notes
     return notes is not None and notes.personal
 
 
 def is_partial() -> bool:
     """Whether this request's answer was marked partial (for the HTTP caching of screens)."""
-    notes = _notes_var.get()
+    notes = current_scope().notes
     return notes is not None and notes.partial
 
 
@@ -149,7 +138,7 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def server_timing(calls: list[CallTiming], total: float) -> str:
+def server_timing(calls: list[CallRecord], total: float) -> str:
     """The ``Server-Timing`` value for these calls (durations in milliseconds, as the spec has)."""
     entries = []
     for call in calls[:SERVER_TIMING_MAX_CALLS]:
@@ -226,12 +215,14 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
 
         started = perf_counter()
-        calls: list[CallTiming] = []
-        notes = _ResponseNotes()
+        calls: list[CallRecord] = []
+        notes = ResponseNotes()
+        status: int | None = None
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
-                notes.status = message["status"]
+                status = message["status"]
                 headers = MutableHeaders(scope=message)
                 if REQUEST_ID_HEADER not in headers:
                     headers.append(REQUEST_ID_HEADER, request_id)
@@ -240,39 +231,43 @@ class RequestContextMiddleware:
                     headers.append(PARTIAL_HEADER, "true")
             await send(message)
 
-        id_token = request_id_var.set(request_id)
-        deadline_token = set_deadline(
-            _budget(scope, self.request_timeout, self.min_request_timeout)
+        budget = _budget(scope, self.request_timeout, self.min_request_timeout)
+        token = enter(
+            RequestScope(
+                request_id=request_id,
+                deadline=time.monotonic() + budget,
+                # Tracing, when on, is installed around this middleware and put its tracer in
+                # the scope it found.
+                tracer=current_scope().tracer,
+                calls=calls,
+                notes=notes,
+            )
         )
-        calls_token = calls_var.set(calls)
-        notes_token = _notes_var.set(notes)
         try:
             await self.app(scope, receive, send_with_id)
         except Exception:
-            if notes.status is None:
-                notes.status = 500
+            if status is None:
+                status = 500
             raise
         finally:
             if self.observers:
-                self._observe(scope, request_id, started, calls, notes)
-            _notes_var.reset(notes_token)
-            calls_var.reset(calls_token)
-            deadline_var.reset(deadline_token)
-            request_id_var.reset(id_token)
+                self._observe(scope, request_id, started, calls, notes, status)
+            scope_var.reset(token)
 
     def _observe(
         self,
         scope: Scope,
         request_id: str,
         started: float,
-        calls: list[CallTiming],
-        notes: _ResponseNotes,
+        calls: list[CallRecord],
+        notes: ResponseNotes,
+        status: int | None,
     ) -> None:
         record = RequestRecord(
             request_id=request_id,
             method=scope["method"],
             route=route_template(scope),
-            status=notes.status if notes.status is not None else CLIENT_CLOSED_REQUEST,
+            status=status if status is not None else CLIENT_CLOSED_REQUEST,
             duration=perf_counter() - started,
             partial=notes.partial,
             calls=calls,

@@ -34,8 +34,8 @@ from bff.observability import RequestRecord
 from bff.status_page import STATUS_PAGE
 from clients.breaker import CircuitBreaker
 from clients.cooldown import Cooldown
+from clients.record import CallRecord
 from clients.registry import SERVICES
-from clients.timing import CallTiming
 
 STATUS_PATH = "/status"
 STATUS_JSON_PATH = "/status.json"
@@ -77,7 +77,7 @@ class ServiceWindow:
         self.last_failure: str | None = None
         """The error code of the most recent failed call (ever, not only within the window)."""
 
-    def add(self, now: float, call: CallTiming) -> None:
+    def add(self, now: float, call: CallRecord) -> None:
         second = int(now)
         slot = second % self._window
         if self._epochs[slot] != second:

@@ -48,7 +48,7 @@ from opentelemetry.trace import Tracer
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bff import __version__
-from clients.tracing import tracer_var
+from clients.context import narrowed, scope_var
 
 logger = logging.getLogger("bff.tracing")
 
@@ -132,11 +132,11 @@ class _CallTracerMiddleware:
         self.tracer = tracer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        token = tracer_var.set(self.tracer)
+        token = narrowed(tracer=self.tracer)
         try:
             await self.app(scope, receive, send)
         finally:
-            tracer_var.reset(token)
+            scope_var.reset(token)
 
 
 def _excluded_urls() -> str:

@@ -111,8 +111,11 @@ class _Queueing:
 
 
 _queueing_var: ContextVar[_Queueing | None] = ContextVar("aiohttp_pool_queueing", default=None)
-"""The request the current task is sending: the connector waits for a slot in the caller's own
-task, so it finds the request's record here."""
+"""The request the current task is sending. A context variable because it cannot be an
+argument: aiohttp calls the connector's wait with no per-request value of ours (only the
+connection key and its trace list), in the sending task, so this is how the wait finds the
+request it delays. One of the product's two context variables (the other is the request scope,
+``clients/context.py``)."""
 
 
 class _QueueAwareConnector(aiohttp.TCPConnector):

@@ -3,8 +3,15 @@
 from clients.auth import AuthClient
 from clients.base import DownstreamClient, ServiceClient
 from clients.carts import CartsClient
-from clients.context import request_id_var
-from clients.deadline import deadline_var, remaining, set_deadline
+from clients.context import (
+    RequestScope,
+    current_scope,
+    enter,
+    narrowed,
+    remaining,
+    scope_var,
+    set_deadline,
+)
 from clients.errors import (
     BadRequest,
     BadResponse,
@@ -47,6 +54,7 @@ __all__ = [
     "QuotesClient",
     "RateLimited",
     "RecipesClient",
+    "RequestScope",
     "ServiceClient",
     "ServicePolicy",
     "Timeout",
@@ -54,8 +62,10 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UsersClient",
-    "deadline_var",
+    "current_scope",
+    "enter",
+    "narrowed",
     "remaining",
-    "request_id_var",
+    "scope_var",
     "set_deadline",
 ]

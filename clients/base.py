@@ -23,8 +23,13 @@ Every step returns the decoded (frozen, shareable) model, so the cache and its s
 hand one result to many callers. Every failure leaves as a `DownstreamError` (see `errors.py`),
 and is logged once, in `request`, with the request id, the service, its code and the attempts made.
 
+The call's record (`record.py`) is an argument of every step: the attempt counts itself on it,
+the cache step says how it served. A load that may outlive this call (single-flight, a refresh)
+gets a record of its own. The request itself (deadline, id, tracer, where records go) is the one
+context variable, read once per call (`context.py`).
+
 The happy path is on every call, so it stays lean: no tenacity loop, no task, no lock and no
-allocation beyond the request itself unless something fails (or the request collects timings,
+allocation beyond the request itself unless something fails (or the request collects records,
 which costs one small record per call).
 """
 
@@ -45,9 +50,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
 from clients.cache_layer import CacheLayer
-from clients.context import request_id_var
+from clients.context import current_scope, remaining
 from clients.cooldown import Cooldown
-from clients.deadline import remaining
 from clients.errors import (
     BadRequest,
     BadResponse,
@@ -59,10 +63,10 @@ from clients.errors import (
 )
 from clients.hedging import LatencyWindow, hedged
 from clients.policies import ServicePolicy
+from clients.record import CallRecord
 from clients.retry import Sleep, is_idempotent, retry_call
 from clients.sender import Sender
-from clients.timing import CallTiming, calls_var, current_call, section_calls_var
-from clients.tracing import open_call_span, tracer_var
+from clients.tracing import open_call_span
 from clients.translate import error_for_status, error_for_transport, error_for_validation
 
 T = TypeVar("T")
@@ -251,7 +255,7 @@ class DownstreamClient:
         expect: str,
         params: Params | None = None,
         operation: str | None = None,
-    ) -> tuple[httpx.Response, CallTiming | None]:
+    ) -> tuple[httpx.Response, CallRecord | None]:
         """Open a streaming GET of `path` through the same steps as any call (breaker, retries of
         a failed open, deadline, metrics, logs), returning once the headers are in.
 
@@ -277,40 +281,37 @@ class DownstreamClient:
 
     async def _observed(
         self, call: Call, model: type[T] | TypeAdapter[T]
-    ) -> tuple[T, CallTiming | None]:
+    ) -> tuple[T, CallRecord | None]:
         """Run the pipeline for `call`, recording it for the request's timings, metrics, span and
         log when the request collects them."""
-        calls = calls_var.get()
+        scope = current_scope()
+        calls = scope.calls
         if calls is None:
             try:
-                return await self._cached(call, model), None
+                return await self._cached(call, model, None), None
             except DownstreamError as exc:
-                self.log_failure(call.method, call.path, exc)
+                self.log_failure(call.method, call.path, exc, scope.request_id)
                 raise
-        entry = CallTiming(self.service, call.method, call.path, call.operation)
-        calls.append(entry)
-        section = section_calls_var.get()
-        if section is not None:
-            section.append(entry)
-        token = current_call.set(entry)
-        tracer = tracer_var.get()
-        span = open_call_span(tracer, entry) if tracer is not None else None
+        record = CallRecord(self.service, call.method, call.path, call.operation)
+        calls.append(record)
+        if scope.section is not None:
+            scope.section.append(record)
+        span = open_call_span(scope.tracer, record) if scope.tracer is not None else None
         started = perf_counter()
         try:
-            result = await self._cached(call, model)
-            entry.outcome = "ok"
+            result = await self._cached(call, model, record)
+            record.outcome = "ok"
         except DownstreamError as exc:
-            entry.outcome = exc.code
-            entry.status = exc.status
-            entry.callers_fault = exc.callers_fault
-            self.log_failure(call.method, call.path, exc)
+            record.outcome = exc.code
+            record.status = exc.status
+            record.callers_fault = exc.callers_fault
+            self.log_failure(call.method, call.path, exc, scope.request_id)
             raise
         finally:
-            entry.duration = perf_counter() - started
-            current_call.reset(token)
+            record.duration = perf_counter() - started
             if span is not None:
-                span.close(entry)
-        return result, entry
+                span.close(record)
+        return result, record
 
     def _url(self, path: str) -> str:
         """Append `path` to the service's base URL, refusing anything that could leave it.
@@ -329,35 +330,32 @@ class DownstreamClient:
             raise ValueError(f"path must be a plain relative path starting with '/', got {path!r}")
         return self.policy.base_url + path
 
-    async def _cached(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
+    async def _cached(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> T:
         """Cache lookup, for GET calls whose operation has a cache policy.
 
         Fresh answers come from memory (or the shared tier); concurrent identical misses share
         one downstream call; stale copies stand in per the policy. The key holds a hash of the
         call's credentials, if any, so one user's answer is never served to another. How the
-        answer was served is noted on the call's timing (Server-Timing, Cache-Status,
+        answer was served is noted on the call's record (Server-Timing, Cache-Status,
         Cache-Control and the screen's section statuses are derived from it).
         """
         cache = self._cache
         policy = cache.policy(call.operation, call.method) if cache is not None else None
         if policy is None or cache is None:
-            return await self._guarded(call, model)
-        entry = current_call.get()
+            return await self._guarded(call, model, record)
         # The load may run as a shared or background call (single-flight, a refresh) that
         # outlives this one: it counts its attempts on a record of its own, and this call takes
         # over those made while it waited for them. Built only if the load runs (not on a hit).
-        loads: list[CallTiming] = []
+        loads: list[CallRecord] = []
 
-        async def load() -> T:
-            record = None
-            if entry is not None:
-                record = CallTiming(self.service, call.method, call.path, call.operation)
-                loads.append(record)
-            token = current_call.set(record)
-            try:
-                return await self._guarded(call, model)
-            finally:
-                current_call.reset(token)
+        def load() -> Awaitable[T]:
+            own = None
+            if record is not None:
+                own = CallRecord(self.service, call.method, call.path, call.operation)
+                loads.append(own)
+            return self._guarded(call, model, own)
 
         try:
             outcome, private = await cache.fetch(
@@ -370,44 +368,50 @@ class DownstreamClient:
                 load=load,
             )
         finally:
-            if loads and entry is not None:
-                entry.attempts += sum(record.attempts for record in loads)
-        if entry is not None:
-            entry.cache = outcome.status
-            entry.cache_age = outcome.age
-            entry.cache_ttl = outcome.ttl
-            entry.private = private
+            if loads and record is not None:
+                record.attempts += sum(own.attempts for own in loads)
+        if record is not None:
+            record.cache = outcome.status
+            record.cache_age = outcome.age
+            record.cache_ttl = outcome.ttl
+            record.private = private
             if outcome.error is not None:
-                entry.stale_cause = outcome.error.code
-                entry.status = outcome.error.status
+                record.stale_cause = outcome.error.code
+                record.status = outcome.error.status
         return outcome.value
 
-    async def _guarded(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
+    async def _guarded(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> T:
         """Circuit breaker: raise `CircuitOpen` without calling while the service's breaker is
         open; when it is half-open, this call may be the one probe, released when it ends.
 
         Outcomes are recorded per attempt, in `_attempt`, where each one's cause is known.
         """
         if not self.breaker.acquire():
-            return await self._cooled(call, model)
+            return await self._cooled(call, model, record)
         try:
-            return await self._cooled(call, model)
+            return await self._cooled(call, model, record)
         finally:
             self.breaker.release()
 
-    def _cooled(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
+    def _cooled(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> Awaitable[T]:
         """Rate-limit cool-down: raise `CoolingDown` without calling while the origin's window
         lasts (a 429 or `X-RateLimit-Remaining: 0` started it; see `cooldown.py`)."""
         self.cooldown.check(self.service)
-        return self._with_retries(call, model)
+        return self._with_retries(call, model, record)
 
-    async def _with_retries(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
+    async def _with_retries(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> T:
         """Retries: the first attempt directly, then `retry_call` (tenacity) if it failed with a
         retryable error and the call is idempotent. See `retry.py` for the rules. Each retry
         checks the cool-down again: another call may have started one meanwhile."""
         self.budget.deposit()
         try:
-            return await self._try(call, model)
+            return await self._try(call, model, record)
         except DownstreamError as exc:
             if not (
                 exc.retryable
@@ -417,7 +421,7 @@ class DownstreamClient:
                 raise
             first = exc
         return await retry_call(
-            lambda: self._try(call, model),
+            lambda: self._try(call, model, record),
             first,
             policy=self.policy.retry,
             budget=self.budget,
@@ -428,7 +432,9 @@ class DownstreamClient:
             rand=self._rand,
         )
 
-    def _try(self, call: Call, model: type[T] | TypeAdapter[T]) -> Awaitable[T]:
+    def _try(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> Awaitable[T]:
         """One attempt, hedged when the policy asks, the call is idempotent and the service's
         recent latencies are known."""
         if (
@@ -436,11 +442,13 @@ class DownstreamClient:
             or call.stream is not None
             or not is_idempotent(call.method, call.headers)
         ):
-            return self._attempt(call, model)
+            return self._attempt(call, model, record)
         delay = self._latencies.delay()
         if delay is None:
-            return self._attempt(call, model)
-        return hedged(lambda: self._attempt(call, model), delay=delay, may_hedge=self._may_hedge)
+            return self._attempt(call, model, record)
+        return hedged(
+            lambda: self._attempt(call, model, record), delay=delay, may_hedge=self._may_hedge
+        )
 
     def _may_hedge(self) -> bool:
         """A hedge is a retry that starts early: the same deadline, breaker and budget rules."""
@@ -452,7 +460,9 @@ class DownstreamClient:
         self.hedges += 1
         return True
 
-    async def _attempt(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
+    async def _attempt(
+        self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None
+    ) -> T:
         """One send and decode: the only step that touches the network.
 
         httpx's timeouts bound each connect, read, write and pool wait separately, so a body
@@ -460,9 +470,8 @@ class DownstreamClient:
         a whole. Its outcome is recorded by the breaker here, where the cause is known.
         """
         timeout, by_deadline = self._attempt_timeout()
-        entry = current_call.get()
-        if entry is not None:
-            entry.attempts += 1
+        if record is not None:
+            record.attempts += 1
         started = perf_counter() if self._latencies is not None else 0.0
         try:
             async with asyncio.timeout(timeout):
@@ -514,7 +523,7 @@ class DownstreamClient:
     def _headers(self, call: Call, timeout: float) -> list[tuple[str, str]]:
         headers = list(call.headers.items()) if call.headers else []
         names = {name.lower() for name, _ in headers} if headers else frozenset()
-        request_id = request_id_var.get()
+        request_id = current_scope().request_id
         if (
             request_id is not None
             and "x-request-id" not in names
@@ -600,7 +609,9 @@ class DownstreamClient:
         except ValidationError as exc:
             raise error_for_validation(self.service, exc.title, exc) from exc
 
-    def log_failure(self, method: str, path: str, exc: DownstreamError) -> None:
+    def log_failure(
+        self, method: str, path: str, exc: DownstreamError, request_id: str | None
+    ) -> None:
         """One line per failed call: enough to find it (request id) and judge it (code, status,
         attempts); never a body, a query string or a header, so never a token."""
         # A downstream fault is a warning; a sane answer (404, 401...), the caller's own bad
@@ -609,7 +620,6 @@ class DownstreamClient:
         routine = exc.fault in (Fault.CALLER, Fault.NONE) or isinstance(
             exc, CircuitOpen | CoolingDown
         )
-        request_id = request_id_var.get()
         logger.log(
             logging.INFO if routine else logging.WARNING,
             "downstream call failed: request_id=%s service=%s call=%s %s code=%s status=%s "

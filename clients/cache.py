@@ -19,7 +19,7 @@ What it promises, and how:
   make others who joined its call time out with it, and a waiter never outlives its deadline
   because it joined a longer call; the call goes on and fills the cache for the next request.
 * **A shared call stays bounded.** It still counts against the admission slot of the request that
-  started it (``clients.context.owned_work_var``), so callers that give up at once cannot leave
+  started it (``RequestScope.owned``), so callers that give up at once cannot leave
   an unbounded number of calls running behind them and fill the connection pool.
 
 cachetools' decorators do not work on coroutines (they would cache the coroutine object), so this
@@ -38,10 +38,8 @@ from typing import Any, Generic, Literal, TypeVar
 
 from cachetools import TTLCache
 
-from clients.context import owned_work_var
-from clients.deadline import deadline_var, remaining
+from clients.context import current_scope, narrowed, remaining
 from clients.errors import DownstreamError
-from clients.timing import current_call
 
 logger = logging.getLogger("bff.cache")
 
@@ -146,19 +144,18 @@ class SingleFlight:
             return task
 
         async def run() -> T:
-            # The task runs in a copy of the starter's context: clearing the deadline here
-            # frees the shared call from that one caller's deadline (see the module docstring),
-            # and clearing the current call keeps it from writing into the starter's record,
-            # which may have been returned long ago (a background refresh).
-            deadline_var.set(None)
-            current_call.set(None)
+            # The task runs in a copy of the starter's context: a scope without a deadline
+            # frees the shared call from that one caller's deadline (see the module docstring).
+            # It counts on a record of its own (the pipeline's `load`), never the starter's.
+            narrowed(deadline=None)
             return await call()
 
         task = asyncio.ensure_future(run())
         self._calls[key] = task
-        owned = owned_work_var.get()
+        owned = current_scope().owned
         if owned is not None:
-            # It counts against its starter's admission slot until it ends (see owned_work_var).
+            # It counts against its starter's admission slot until it ends
+            # (see `RequestScope.owned`).
             owned.append(task)
         task.add_done_callback(lambda done: self._finished(key, done))
         return task

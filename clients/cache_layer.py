@@ -30,7 +30,7 @@ from clients.cache import (
     cache_key,
     identity_of,
 )
-from clients.deadline import remaining
+from clients.context import remaining
 from clients.errors import DownstreamError, Timeout
 from clients.shared_cache import SharedCacheTier
 

@@ -26,9 +26,10 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from clients.base import DownstreamClient
+from clients.context import current_scope
 from clients.errors import DownstreamError, Unavailable
 from clients.policies import ServicePolicy
-from clients.timing import CallTiming
+from clients.record import CallRecord
 
 MAX_PATH = 1024
 """Longest picture path accepted, in characters, after normalisation."""
@@ -137,7 +138,7 @@ class MediaStream:
         response: httpx.Response,
         *,
         downstream: DownstreamClient,
-        record: CallTiming | None,
+        record: CallRecord | None,
         release: Callable[[], None],
     ) -> None:
         self.response = response
@@ -159,7 +160,8 @@ class MediaStream:
         downstream.breaker.record(error)
         if self._record is not None:
             self._record.outcome = error.code
-        downstream.log_failure("GET", self._record.path if self._record else "?", error)
+        path = self._record.path if self._record else "?"
+        downstream.log_failure("GET", path, error, current_scope().request_id)
 
 
 class MediaClient:

@@ -35,8 +35,8 @@ from tenacity.wait import wait_base
 
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
+from clients.context import remaining
 from clients.cooldown import Cooldown
-from clients.deadline import remaining
 from clients.errors import DownstreamError
 from clients.policies import RetryPolicy
 

@@ -7,21 +7,18 @@ instrumentation (beneath this one, as the current span while the pipeline runs);
 what the pipeline decided: the service, the call's name, how the cache served it, how many
 attempts it took and how it ended.
 
-Tracing is the app's choice, not the clients': the BFF puts its tracer in `tracer_var` for each
-request when tracing is on (`bff/tracing.py`). When it is off the pipeline reads that one context
-variable per call and does nothing else: no span, not even a no-op one.
+Tracing is the app's choice, not the clients': the BFF puts its tracer in the request's scope
+(`RequestScope.tracer`) when tracing is on (`bff/tracing.py`). When it is off the pipeline does
+nothing else: no span, not even a no-op one.
 """
 
-from contextvars import ContextVar, Token
+from contextvars import Token
 from dataclasses import dataclass
 
 from opentelemetry import context, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
-from clients.timing import CallTiming
-
-tracer_var: ContextVar[Tracer | None] = ContextVar("downstream_tracer", default=None)
-"""The tracer of the current request's app, or None when tracing is off (the default)."""
+from clients.record import CallRecord
 
 ATTRIBUTE_PREFIX = "bff.downstream."
 
@@ -33,7 +30,7 @@ class CallSpan:
     span: trace.Span
     token: Token[context.Context]
 
-    def close(self, entry: CallTiming) -> None:
+    def close(self, entry: CallRecord) -> None:
         """Detach the span, annotate it with what `entry` says about the call, and end it."""
         context.detach(self.token)
         span = self.span
@@ -49,7 +46,7 @@ class CallSpan:
         span.end()
 
 
-def open_call_span(tracer: Tracer, entry: CallTiming) -> CallSpan:
+def open_call_span(tracer: Tracer, entry: CallRecord) -> CallSpan:
     """Start the span of the call `entry` describes and make it current in this task."""
     name = entry.operation or f"{entry.service} {entry.method}"
     attributes: dict[str, str] = {

@@ -7,9 +7,8 @@ import pytest
 
 from bff.admission import Admission
 from bff.errors import BFFError
-from clients import set_deadline
+from clients import scope_var, set_deadline
 from clients.cache import SingleFlight
-from clients.deadline import deadline_var
 
 pytestmark = pytest.mark.anyio
 
@@ -51,7 +50,7 @@ async def test_a_request_that_cannot_start_before_its_deadline_is_refused() -> N
                 async with admission.slot():
                     pytest.fail("admitted past the limit")
         finally:
-            deadline_var.reset(token)
+            scope_var.reset(token)
 
     assert refused.value.status == 503
     assert refused.value.code == "overloaded"

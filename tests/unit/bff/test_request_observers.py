@@ -18,7 +18,8 @@ from bff.observability import (
     _budget,
     mark_partial,
 )
-from clients.timing import CallTiming, calls_var
+from clients import current_scope
+from clients.record import CallRecord
 
 
 def observed_app(tmp_path: Path, *observers: object) -> FastAPI:
@@ -27,10 +28,10 @@ def observed_app(tmp_path: Path, *observers: object) -> FastAPI:
 
     @app.get("/things/{thing_id}")
     async def thing(thing_id: int) -> dict[str, int]:
-        calls = calls_var.get()
+        calls = current_scope().calls
         assert calls is not None
         calls.append(
-            CallTiming("users", "GET", f"/users/{thing_id}", "users.get", 0.01, "ok", attempts=1)
+            CallRecord("users", "GET", f"/users/{thing_id}", "users.get", 0.01, "ok", attempts=1)
         )
         mark_partial()
         return {"id": thing_id}

@@ -16,7 +16,7 @@ from support import USER, assert_problem, in_process, settings_for
 
 from bff.app import create_app
 from bff.observability import SERVER_TIMING_MAX_CALLS, server_timing
-from clients.timing import CallTiming
+from clients.record import CallRecord
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJlLXNlY3JldA"
 
@@ -220,8 +220,8 @@ def test_failed_calls_are_logged_with_the_request_id_and_never_the_token(
 
 
 def test_server_timing_quotes_and_summarises() -> None:
-    calls = [CallTiming("users", "GET", '/users/"1"', duration=0.0125, outcome="ok")]
-    calls += [CallTiming("products", "GET", f"/products/{n}", outcome="ok") for n in range(60)]
+    calls = [CallRecord("users", "GET", '/users/"1"', duration=0.0125, outcome="ok")]
+    calls += [CallRecord("products", "GET", f"/products/{n}", outcome="ok") for n in range(60)]
 
     header = server_timing(calls, 0.5)
 

@@ -10,15 +10,15 @@ from bff.observability import RequestRecord
 from bff.status import StatusRecorder
 from clients.breaker import CircuitBreaker
 from clients.policies import BreakerPolicy
-from clients.timing import CallTiming
+from clients.record import CallRecord
 
 
-def request(*calls: CallTiming) -> RequestRecord:
+def request(*calls: CallRecord) -> RequestRecord:
     return RequestRecord("rid", "GET", "/v1/x", 200, 0.1, False, list(calls))
 
 
-def call(service: str, ms: float, outcome: str = "ok", cache: str | None = None) -> CallTiming:
-    return CallTiming(service, "GET", "/x", "x.get", ms / 1000, outcome, cache=cache)
+def call(service: str, ms: float, outcome: str = "ok", cache: str | None = None) -> CallRecord:
+    return CallRecord(service, "GET", "/x", "x.get", ms / 1000, outcome, cache=cache)
 
 
 def by_service(services: Sequence[dict[str, object]]) -> dict[str, dict[str, object]]:

@@ -16,7 +16,7 @@ from clients.base import DownstreamClient
 from clients.breaker import BreakerState
 from clients.media import MediaStream
 from clients.policies import BreakerPolicy, ServicePolicy
-from clients.timing import CallTiming
+from clients.record import CallRecord
 
 
 class _Body(httpx.AsyncByteStream):
@@ -238,7 +238,7 @@ def test_a_body_cut_mid_way_is_a_failure_of_the_call() -> None:
     # One failure in a row opens this breaker, so its state shows the failure was counted.
     policy = ServicePolicy("http://media.test", 5, breaker=BreakerPolicy(consecutive_failures=1))
     client = DownstreamClient(httpx.AsyncClient(), service="media.x", policy=policy)
-    record = CallTiming("media.x", "GET", "/x.png", outcome="ok")
+    record = CallRecord("media.x", "GET", "/x.png", outcome="ok")
     released: list[bool] = []
     sent: list[Message] = []
 

@@ -3,7 +3,7 @@
 import pytest
 
 from bff.http_caching import cache_control, cache_status, cache_status_entry, etag_matches, etag_of
-from clients.timing import CallTiming
+from clients.record import CallRecord
 
 
 def call(
@@ -13,8 +13,8 @@ def call(
     ttl: float | None = 60.0,
     private: bool = False,
     method: str = "GET",
-) -> CallTiming:
-    timing = CallTiming("users", method, "/users/1", "users.get", outcome="ok")
+) -> CallRecord:
+    timing = CallRecord("users", method, "/users/1", "users.get", outcome="ok")
     timing.cache = cache
     timing.cache_age = age
     timing.cache_ttl = ttl if cache not in (None, "bypass") else None

@@ -10,12 +10,19 @@ import pytest
 import respx
 from support import ManualClock
 
-from clients import DownstreamClient, ServicePolicy, Timeout, Unavailable, set_deadline
+from clients import (
+    DownstreamClient,
+    ServicePolicy,
+    Timeout,
+    Unavailable,
+    narrowed,
+    scope_var,
+    set_deadline,
+)
 from clients.cache import CachePolicy, ResponseCache
 from clients.cache_layer import CacheLayer
-from clients.deadline import deadline_var
 from clients.policies import RetryPolicy
-from clients.timing import CallTiming, calls_var
+from clients.record import CallRecord
 from schemas.downstream import Quote
 
 pytestmark = pytest.mark.anyio
@@ -44,15 +51,15 @@ def client(http: httpx.AsyncClient, cache: CacheLayer, service: str = "quotes") 
 async def test_a_named_get_is_cached_and_its_timing_says_so(http: httpx.AsyncClient) -> None:
     cache = layer(ManualClock(100.0))
     quotes = client(http, cache)
-    calls: list[CallTiming] = []
-    token = calls_var.set(calls)
+    calls: list[CallRecord] = []
+    token = narrowed(calls=calls)
     try:
         with respx.mock(base_url=BASE_URL) as mock:
             route = mock.get("/quotes/1").respond(json=QUOTE)
             first = await quotes.get("/quotes/1", Quote, operation="quotes.get")
             second = await quotes.get("/quotes/1", Quote, operation="quotes.get")
     finally:
-        calls_var.reset(token)
+        scope_var.reset(token)
 
     assert first is second, "the cached model itself, decoded once"
     assert route.call_count == 1
@@ -117,8 +124,8 @@ async def test_a_failure_is_not_cached_and_a_stale_copy_covers_it(
 ) -> None:
     clock = ManualClock(100.0)
     quotes = client(http, layer(clock))
-    calls: list[CallTiming] = []
-    token = calls_var.set(calls)
+    calls: list[CallRecord] = []
+    token = narrowed(calls=calls)
     try:
         with respx.mock(base_url=BASE_URL) as mock:
             route = mock.get("/quotes/1")
@@ -131,7 +138,7 @@ async def test_a_failure_is_not_cached_and_a_stale_copy_covers_it(
             route.respond(503)
             covered = await quotes.get("/quotes/1", Quote, operation="quotes.get")
     finally:
-        calls_var.reset(token)
+        scope_var.reset(token)
 
     assert covered == fresh
     assert route.call_count == 3
@@ -162,7 +169,7 @@ async def test_each_waiter_of_a_shared_call_keeps_its_own_deadline(
         try:
             return await quotes.get("/quotes/1", Quote, operation="quotes.get")
         finally:
-            deadline_var.reset(token)
+            scope_var.reset(token)
 
     with respx.mock(base_url=BASE_URL) as mock:
         route = mock.get("/quotes/1").mock(side_effect=slow)
@@ -215,7 +222,7 @@ async def test_waiting_for_another_replicas_load_never_outlasts_the_request_dead
         try:
             await downstream.get("/quotes/1", Quote, operation="quotes.get")
         finally:
-            deadline_var.reset(token)
+            scope_var.reset(token)
         await downstream.get("/quotes/2", Quote, operation="quotes.get")
     assert len(tier.waits) == 2
     assert 0 < tier.waits[0] <= 30, "bounded by the deadline"
@@ -232,8 +239,8 @@ async def test_a_background_refresh_leaves_the_record_of_the_call_it_served(
     swr = CachePolicy(ttl=30, stale_while_revalidate=60)
     cache = CacheLayer(ResponseCache(clock=clock), {"quotes.get": swr})
     quotes = client(http, cache)
-    calls: list[CallTiming] = []
-    token = calls_var.set(calls)
+    calls: list[CallRecord] = []
+    token = narrowed(calls=calls)
     try:
         with respx.mock(base_url=BASE_URL) as mock:
             route = mock.get("/quotes/1").respond(json=QUOTE)
@@ -243,7 +250,7 @@ async def test_a_background_refresh_leaves_the_record_of_the_call_it_served(
             served = (calls[-1].cache, calls[-1].attempts)
             await cache.response.settle()
     finally:
-        calls_var.reset(token)
+        scope_var.reset(token)
 
     assert route.call_count == 2, "the stale read started one refresh, which has run"
     assert served == ("stale", 0)

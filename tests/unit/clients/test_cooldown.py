@@ -14,8 +14,10 @@ from clients import (
     DownstreamClient,
     Downstreams,
     RateLimited,
+    RequestScope,
     ServicePolicy,
-    deadline_var,
+    enter,
+    scope_var,
 )
 from clients.breaker import BreakerState
 from clients.cooldown import Cooldown
@@ -38,9 +40,9 @@ class Sleeps(list[float]):
 
 @pytest.fixture(autouse=True)
 def no_deadline() -> Iterator[None]:
-    token = deadline_var.set(None)
+    token = enter(RequestScope())
     yield
-    deadline_var.reset(token)
+    scope_var.reset(token)
 
 
 @pytest.fixture

@@ -12,10 +12,12 @@ from clients import (
     BadResponse,
     DownstreamClient,
     NotFound,
+    RequestScope,
     ServicePolicy,
     Timeout,
-    deadline_var,
-    request_id_var,
+    enter,
+    narrowed,
+    scope_var,
     set_deadline,
 )
 from schemas.downstream import Quote
@@ -38,9 +40,9 @@ def quote_route(router: respx.Router) -> respx.Route:
 @pytest.fixture
 def deadline() -> Iterator[None]:
     """Reset the deadline however a test leaves it, so it cannot leak into the next test."""
-    token = deadline_var.set(None)
+    token = enter(RequestScope())
     yield
-    deadline_var.reset(token)
+    scope_var.reset(token)
 
 
 async def test_decodes_into_the_model(client: DownstreamClient, quote_route: respx.Route) -> None:
@@ -92,14 +94,14 @@ async def test_expired_deadline_raises_without_sending(
 
 @pytest.fixture
 def request_id() -> Iterator[None]:
-    token = request_id_var.set(None)
+    token = narrowed(request_id=None)
     yield
-    request_id_var.reset(token)
+    scope_var.reset(token)
 
 
 @pytest.mark.usefixtures("request_id")
 async def test_request_id_is_forwarded(client: DownstreamClient, quote_route: respx.Route) -> None:
-    request_id_var.set("req-123")
+    narrowed(request_id="req-123")
     await client.get("/quotes/1", Quote)
     assert quote_route.calls.last.request.headers["X-Request-ID"] == "req-123"
 
@@ -112,7 +114,7 @@ async def test_no_request_id_no_header(client: DownstreamClient, quote_route: re
 
 @pytest.mark.usefixtures("request_id")
 async def test_callers_request_id_wins(client: DownstreamClient, quote_route: respx.Route) -> None:
-    request_id_var.set("from-context")
+    narrowed(request_id="from-context")
     await client.get("/quotes/1", Quote, headers={"x-request-id": "explicit"})
     assert quote_route.calls.last.request.headers.get_list("X-Request-ID") == ["explicit"]
 
@@ -122,7 +124,7 @@ async def test_callers_request_id_wins(client: DownstreamClient, quote_route: re
 async def test_malformed_request_id_is_dropped(
     client: DownstreamClient, quote_route: respx.Route, bad_id: str
 ) -> None:
-    request_id_var.set(bad_id)
+    narrowed(request_id=bad_id)
     await client.get("/quotes/1", Quote)
     assert "X-Request-ID" not in quote_route.calls.last.request.headers
 

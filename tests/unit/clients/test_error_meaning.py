@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 import respx
 
-from clients import Downstreams, Unauthorized, Unavailable, deadline_var
+from clients import Downstreams, RequestScope, Unauthorized, Unavailable, enter, scope_var
 from clients.breaker import BreakerState, verdict
 from clients.errors import (
     BadRequest,
@@ -25,9 +25,9 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture(autouse=True)
 def no_deadline() -> Iterator[None]:
-    token = deadline_var.set(None)
+    token = enter(RequestScope())
     yield
-    deadline_var.reset(token)
+    scope_var.reset(token)
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,18 @@ from clients import (
     DownstreamClient,
     Downstreams,
     NotFound,
+    RequestScope,
     ServicePolicy,
     Unavailable,
-    deadline_var,
+    current_scope,
+    enter,
+    narrowed,
+    scope_var,
     set_deadline,
 )
 from clients.breaker import BreakerState, CircuitBreaker
 from clients.policies import BreakerPolicy, HedgePolicy, RetryPolicy
-from clients.timing import CallTiming, calls_var
+from clients.record import CallRecord
 from schemas.downstream import Quote
 
 pytestmark = pytest.mark.anyio
@@ -32,17 +36,17 @@ QUOTE = {"id": 1, "quote": "Simple things should be simple.", "author": "Kay"}
 
 @pytest.fixture(autouse=True)
 def no_deadline() -> Iterator[None]:
-    token = deadline_var.set(None)
+    token = enter(RequestScope())
     yield
-    deadline_var.reset(token)
+    scope_var.reset(token)
 
 
 @pytest.fixture
-def calls() -> Iterator[list[CallTiming]]:
-    collected: list[CallTiming] = []
-    token = calls_var.set(collected)
+def calls() -> Iterator[list[CallRecord]]:
+    collected: list[CallRecord] = []
+    token = narrowed(calls=collected)
     yield collected
-    calls_var.reset(token)
+    scope_var.reset(token)
 
 
 async def no_sleep(seconds: float) -> None:
@@ -190,7 +194,7 @@ async def test_connect_and_pool_timeouts_keep_their_own_limits(
 
 
 async def test_each_call_is_timed_with_its_outcome(
-    http: httpx.AsyncClient, router: respx.Router, calls: list[CallTiming]
+    http: httpx.AsyncClient, router: respx.Router, calls: list[CallRecord]
 ) -> None:
     router.get("/quotes/1").mock(side_effect=[httpx.Response(503), httpx.Response(200, json=QUOTE)])
     router.get("/quotes/2").respond(503)
@@ -224,7 +228,7 @@ async def test_nothing_is_collected_outside_a_request(
 
     await client.get("/quotes/1", Quote)
 
-    assert calls_var.get() is None
+    assert current_scope().calls is None
 
 
 def hedging_client(http: httpx.AsyncClient) -> DownstreamClient:
@@ -237,7 +241,7 @@ def hedging_client(http: httpx.AsyncClient) -> DownstreamClient:
 
 
 async def test_a_slow_call_is_hedged_and_the_slow_attempt_cancelled(
-    http: httpx.AsyncClient, router: respx.Router, calls: list[CallTiming]
+    http: httpx.AsyncClient, router: respx.Router, calls: list[CallRecord]
 ) -> None:
     client = hedging_client(http)
     router.get("/quotes/1").respond(200, json=QUOTE)

@@ -14,10 +14,12 @@ from clients import (
     DownstreamClient,
     NotFound,
     RateLimited,
+    RequestScope,
     ServicePolicy,
     Timeout,
     Unavailable,
-    deadline_var,
+    enter,
+    scope_var,
     set_deadline,
 )
 from clients.breaker import BreakerState, CircuitBreaker
@@ -43,9 +45,9 @@ def sleeps() -> Sleeps:
 
 @pytest.fixture(autouse=True)
 def no_deadline() -> Iterator[None]:
-    token = deadline_var.set(None)
+    token = enter(RequestScope())
     yield
-    deadline_var.reset(token)
+    scope_var.reset(token)
 
 
 def make_client(

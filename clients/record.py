@@ -1,23 +1,18 @@
-"""What each downstream call of one incoming request took, for the `Server-Timing` header.
+"""The record of one downstream call: who, what, how long, how it ended and how it was served.
 
-The BFF's middleware puts a fresh list in `calls_var` per request; the pipeline appends one
-`CallTiming` per downstream call (appended when the call starts, so the order is the code's order
-rather than the network's) and fills it in when the call ends. A list in a contextvar, rather than
-a contextvar per value, because fan-out branches run in tasks with *copies* of the context: they
-all see, and append to, the same list object.
-
-`current_call` names the call in progress within the pipeline, so that a step deep inside (each
-attempt, a later cache) can note something about it (one more attempt, a cache hit) without
-threading a parameter through every step's signature. It is only set while a request collects
-timings.
+The pipeline (`clients/base.py`) creates one per call of a request that collects them, passes it
+explicitly through its steps (each attempt counts itself on it, the cache step says how it
+served), and appends it to the request's list (`RequestScope.calls`), from which the BFF derives
+`Server-Timing`, `Cache-Status`, `Cache-Control`, section statuses, metrics, spans and logs. A
+shared or background call (single-flight, a refresh) that may outlive its starter counts on a
+record of its own, so it never writes into a record that was already returned.
 """
 
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 
 @dataclass(slots=True)
-class CallTiming:
+class CallRecord:
     """One downstream call: who, what, how long, and how it ended."""
 
     service: str
@@ -59,16 +54,3 @@ class CallTiming:
         if self.cache_ttl is None:
             return None
         return self.cache_ttl - self.cache_age
-
-
-section_calls_var: ContextVar[list[CallTiming] | None] = ContextVar(
-    "section_downstream_calls", default=None
-)
-"""The calls of the screen section being fetched (see `bff.fanout.Sections`), so that a section
-served from a stale cache entry can say so; None outside a section."""
-
-calls_var: ContextVar[list[CallTiming] | None] = ContextVar("downstream_calls", default=None)
-"""The current request's calls, or None outside a request (then nothing is collected)."""
-
-current_call: ContextVar[CallTiming | None] = ContextVar("current_downstream_call", default=None)
-"""The call the pipeline is running in this task, while timings are collected."""
