@@ -75,6 +75,8 @@ async def cancellation_storm(
             completed += sum(outcomes)
             cancelled += len(outcomes) - sum(outcomes)
         usage = pool_usage(transport)
+        if usage is None:
+            raise RuntimeError(f"no known pool state to read for {transport_name} on this release")
         fresh = await asyncio.gather(
             *(call(5.0) for _ in range(FRESH_CALLS)), return_exceptions=True
         )

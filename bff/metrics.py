@@ -45,6 +45,7 @@ from bff.transport import pool_usage
 from clients.base import DownstreamClient
 from clients.breaker import BreakerState
 from clients.cache_layer import CacheLayer
+from clients.internals import default_transport
 from clients.media import MediaClient
 from clients.registry import Downstreams
 
@@ -396,9 +397,14 @@ class StateCollector:
         documentation: str = "Connections of the shared downstream pool: held by a call, idle, "
         "or waited for.",
     ) -> Iterator[Metric]:
+        transport = default_transport(http)
+        if transport is None:
+            return
         try:
-            usage = pool_usage(http._transport)
+            usage = pool_usage(transport)
         except TypeError:  # a test's mock transport: no pool to report
+            return
+        if usage is None:  # a release whose pool state is not known: no gauge rather than a guess
             return
         pool = GaugeMetricFamily(name, documentation, labels=["state"])
         pool.add_metric(["in_use"], usage.in_use)

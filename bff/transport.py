@@ -35,6 +35,7 @@ import httpx
 from yarl import URL
 
 from bff.settings import Settings
+from clients.internals import AIOHTTP_CHECKED, HTTPCORE_CHECKED
 
 # aiohttp adds these when missing; httpx has already set the ones it wants, and a header httpx
 # left out on purpose (no Content-Type on a raw body) must stay out. Named per request, and only
@@ -137,7 +138,7 @@ class _QueueAwareConnector(aiohttp.TCPConnector):
             queueing.waiting = False
 
 
-_QUEUE_HOOK = hasattr(aiohttp.TCPConnector, "_wait_for_available_connection")
+_QUEUE_HOOK = AIOHTTP_CHECKED and hasattr(aiohttp.TCPConnector, "_wait_for_available_connection")
 
 
 async def _queued_start(
@@ -343,26 +344,35 @@ class PoolUsage:
     """Open connections kept alive for reuse."""
 
 
-def pool_usage(transport: httpx.AsyncBaseTransport) -> PoolUsage:
-    """Read the pool state of a transport built by ``build_transport``.
+def pool_usage(transport: httpx.AsyncBaseTransport) -> PoolUsage | None:
+    """Read the pool state of a transport built by ``build_transport``; None when the installed
+    httpcore or aiohttp is not a release whose private state this was checked against.
 
     Neither httpcore nor aiohttp exposes these counts, so this reads their private state
-    (httpcore 1.0, aiohttp 3.x); it is for tests, benchmarks and diagnostics, never for logic.
+    (``clients/internals.py`` names the releases); it is for metrics, tests and benchmarks,
+    never for logic.
     """
     if isinstance(transport, AiohttpTransport):
+        if not AIOHTTP_CHECKED:
+            return None
         connector = transport.connector
-        return PoolUsage(
-            in_use=len(connector._acquired),
-            waiting=sum(len(waiters) for waiters in connector._waiters.values()),
-            idle=sum(len(idle) for idle in connector._conns.values()),
-        )
+        try:
+            return PoolUsage(
+                in_use=len(connector._acquired),
+                waiting=sum(len(waiters) for waiters in connector._waiters.values()),
+                idle=sum(len(idle) for idle in connector._conns.values()),
+            )
+        except AttributeError:
+            return None
     if isinstance(transport, httpx.AsyncHTTPTransport):
-        pool = transport._pool
-        requests = list(pool._requests)
-        queued = sum(1 for request in requests if request.is_queued())
-        return PoolUsage(
-            in_use=len(requests) - queued,
-            waiting=queued,
-            idle=sum(1 for connection in pool.connections if connection.is_idle()),
-        )
+        if not HTTPCORE_CHECKED:
+            return None
+        try:
+            pool = transport._pool
+            requests = list(pool._requests)
+            queued = sum(1 for request in requests if request.is_queued())
+            idle = sum(1 for connection in pool.connections if connection.is_idle())
+        except AttributeError:
+            return None
+        return PoolUsage(in_use=len(requests) - queued, waiting=queued, idle=idle)
     raise TypeError(f"no pool to inspect in {type(transport).__name__}")
