@@ -45,7 +45,7 @@ logger = logging.getLogger("bff.cache")
 
 T = TypeVar("T")
 Clock = Callable[[], float]
-CacheStatus = Literal["hit", "stale", "miss", "bypass"]
+CacheStatus = Literal["hit", "stale", "miss"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +197,7 @@ class ResponseCache:
     def __init__(self, *, clock: Clock = time.monotonic, enabled: bool = True) -> None:
         self.clock = clock
         self.enabled = enabled
+        """Read in one place, `CacheLayer.policy`: with the cache off no call reaches `fetch`."""
         self.counters = CacheCounters()
         self.flights = SingleFlight(self.counters)
         # Concurrent misses of one key also share one shared-tier lookup: a cold screen asked
@@ -251,8 +252,6 @@ class ResponseCache:
         ``expired`` makes the error of a waiter whose deadline passed while it waited for a shared
         call (a stale copy may still stand in for it).
         """
-        if not self.enabled:
-            return Outcome(await load(), "bypass")
         now = self.clock()
         entry: Entry[T] | None = self.peek(key, policy)
         if entry is None and lookup is not None:

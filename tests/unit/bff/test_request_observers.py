@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -45,20 +44,18 @@ def observed_app(tmp_path: Path, *observers: object) -> FastAPI:
     return app
 
 
-def fetch(app: FastAPI, *requests: tuple[str, str]) -> list[httpx.Response]:
-    async def scenario() -> list[httpx.Response]:
-        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as client:
-            return [await client.request(method, url) for method, url in requests]
-
-    return asyncio.run(scenario())
+async def fetch(app: FastAPI, *requests: tuple[str, str]) -> list[httpx.Response]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bff.test") as client:
+        return [await client.request(method, url) for method, url in requests]
 
 
-def test_each_request_is_observed_once_with_its_route_template(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_each_request_is_observed_once_with_its_route_template(tmp_path: Path) -> None:
     records: list[RequestRecord] = []
     app = observed_app(tmp_path, records.append)
 
-    (response,) = fetch(app, ("GET", "/things/42"))
+    (response,) = await fetch(app, ("GET", "/things/42"))
 
     assert response.status_code == 200
     (record,) = records
@@ -71,11 +68,12 @@ def test_each_request_is_observed_once_with_its_route_template(tmp_path: Path) -
     assert [(call.service, call.operation) for call in record.calls] == [("users", "users.get")]
 
 
-def test_unmatched_mounted_and_failed_requests_have_bounded_routes(tmp_path: Path) -> None:
+@pytest.mark.anyio
+async def test_unmatched_mounted_and_failed_requests_have_bounded_routes(tmp_path: Path) -> None:
     records: list[RequestRecord] = []
     app = observed_app(tmp_path, records.append)
 
-    responses = fetch(
+    responses = await fetch(
         app,
         ("GET", "/no/such/path/123"),
         ("GET", "/static/hello.txt"),
@@ -93,7 +91,8 @@ def test_unmatched_mounted_and_failed_requests_have_bounded_routes(tmp_path: Pat
     assert all(not record.partial and not record.calls for record in records)
 
 
-def test_a_failing_observer_fails_neither_the_request_nor_the_others(
+@pytest.mark.anyio
+async def test_a_failing_observer_fails_neither_the_request_nor_the_others(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     records: list[RequestRecord] = []
@@ -103,7 +102,7 @@ def test_a_failing_observer_fails_neither_the_request_nor_the_others(
 
     app = observed_app(tmp_path, broken, records.append)
 
-    (response,) = fetch(app, ("GET", "/things/1"))
+    (response,) = await fetch(app, ("GET", "/things/1"))
 
     assert response.status_code == 200
     assert len(records) == 1

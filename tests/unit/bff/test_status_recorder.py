@@ -65,7 +65,7 @@ def test_cache_hit_ratio_counts_hits_and_stale_among_lookups() -> None:
             call("products", 1, cache="hit"),
             call("products", 1, cache="stale"),
             call("products", 9, cache="miss"),
-            call("products", 9, cache="bypass"),  # cache disabled: not a lookup
+            call("products", 9, cache=None),  # the cache step skipped: not a lookup
         )
     )
 

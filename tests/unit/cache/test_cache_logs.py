@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -11,10 +10,13 @@ from support import ManualClock
 from clients.cache import CachePolicy, ResponseCache, cache_key
 from clients.errors import Unavailable
 
+pytestmark = pytest.mark.anyio
+
+
 POLICY = CachePolicy(ttl=10, stale_while_revalidate=0, stale_if_error=60)
 
 
-def test_the_stale_copy_line_holds_no_search_text(caplog: pytest.LogCaptureFixture) -> None:
+async def test_the_stale_copy_line_holds_no_search_text(caplog: pytest.LogCaptureFixture) -> None:
     clock = ManualClock(1000.0)
     cache = ResponseCache(clock=clock)
     key = cache_key("products", "/products/search", {"q": "my-secret-search", "limit": 5}, "")
@@ -34,7 +36,7 @@ def test_the_stale_copy_line_holds_no_search_text(caplog: pytest.LogCaptureFixtu
         assert outcome.status == "stale"
 
     with caplog.at_level(logging.DEBUG):
-        asyncio.run(scenario())
+        await scenario()
     lines = [record.getMessage() for record in caplog.records]
     assert any("serving a stale copy of products:/products/search" in line for line in lines)
     assert not any("my-secret-search" in line for line in lines), lines

@@ -9,7 +9,10 @@ import pytest
 from support import ManualClock
 
 from clients.cache import CachePolicy, ResponseCache, cache_key, identity_of
+from clients.cache_layer import CacheLayer
 from clients.errors import NotFound, Unavailable
+
+pytestmark = pytest.mark.anyio
 
 
 class Downstream:
@@ -32,7 +35,7 @@ class Downstream:
 POLICY = CachePolicy(ttl=10, stale_while_revalidate=5, stale_if_error=60)
 
 
-def test_fresh_entries_are_hits_until_the_ttl() -> None:
+async def test_fresh_entries_are_hits_until_the_ttl() -> None:
     clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
@@ -42,11 +45,11 @@ def test_fresh_entries_are_hits_until_the_ttl() -> None:
         second = await cache.fetch("k", POLICY, down.load)
         return [(first.value, first.status), (second.value, second.status)]
 
-    assert asyncio.run(scenario()) == [(1, "miss"), (1, "hit")]
+    assert await scenario() == [(1, "miss"), (1, "hit")]
     assert down.calls == 1
 
 
-def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
+async def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
     clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
@@ -60,7 +63,7 @@ def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
         fresh = await cache.fetch("k", POLICY, down.load)
         return [o.status for o in stale], fresh.value
 
-    statuses, value = asyncio.run(scenario())
+    statuses, value = await scenario()
 
     assert statuses == ["stale"] * 5
     assert down.calls == 2, "one refresh for five stale reads"
@@ -68,7 +71,7 @@ def test_stale_while_revalidate_serves_stale_and_refreshes_once() -> None:
     assert cache.counters.refreshes == 1
 
 
-def test_stale_if_error_stands_in_for_a_sick_downstream_then_expires() -> None:
+async def test_stale_if_error_stands_in_for_a_sick_downstream_then_expires() -> None:
     clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
@@ -82,11 +85,11 @@ def test_stale_if_error_stands_in_for_a_sick_downstream_then_expires() -> None:
         with pytest.raises(Unavailable):
             await cache.fetch("k", POLICY, down.load)
 
-    asyncio.run(scenario())
+    await scenario()
     assert cache.counters.stale_errors == 1
 
 
-def test_a_real_answer_is_never_hidden_behind_a_stale_copy() -> None:
+async def test_a_real_answer_is_never_hidden_behind_a_stale_copy() -> None:
     clock, down = ManualClock(1000.0), Downstream()
     cache = ResponseCache(clock=clock)
 
@@ -97,10 +100,10 @@ def test_a_real_answer_is_never_hidden_behind_a_stale_copy() -> None:
         with pytest.raises(NotFound):
             await cache.fetch("k", POLICY, down.load)
 
-    asyncio.run(scenario())
+    await scenario()
 
 
-def test_errors_are_never_cached() -> None:
+async def test_errors_are_never_cached() -> None:
     down = Downstream()
     cache = ResponseCache(clock=ManualClock(1000.0))
     down.fail = Unavailable("products", "503")
@@ -112,11 +115,11 @@ def test_errors_are_never_cached() -> None:
         down.fail = None
         return (await cache.fetch("k", POLICY, down.load)).value
 
-    assert asyncio.run(scenario()) == 4
+    assert await scenario() == 4
     assert len(cache) == 1
 
 
-def test_concurrent_misses_share_one_call_and_one_failure() -> None:
+async def test_concurrent_misses_share_one_call_and_one_failure() -> None:
     down = Downstream()
     cache = ResponseCache(clock=ManualClock(1000.0))
 
@@ -128,7 +131,7 @@ def test_concurrent_misses_share_one_call_and_one_failure() -> None:
         down.gate.set()
         return await asyncio.gather(*waiters, return_exceptions=True)
 
-    results = asyncio.run(scenario())
+    results = await scenario()
 
     assert down.calls == 1
     assert all(isinstance(result, Unavailable) for result in results)
@@ -136,7 +139,7 @@ def test_concurrent_misses_share_one_call_and_one_failure() -> None:
     assert cache.counters.joins == 99
 
 
-def test_a_cancelled_waiter_does_not_cancel_the_shared_call() -> None:
+async def test_a_cancelled_waiter_does_not_cancel_the_shared_call() -> None:
     down = Downstream()
     cache = ResponseCache(clock=ManualClock(1000.0))
 
@@ -150,11 +153,11 @@ def test_a_cancelled_waiter_does_not_cancel_the_shared_call() -> None:
         down.gate.set()
         return (await second).value
 
-    assert asyncio.run(scenario()) == 1
+    assert await scenario() == 1
     assert down.calls == 1
 
 
-def test_entries_are_bounded_and_purged_by_prefix() -> None:
+async def test_entries_are_bounded_and_purged_by_prefix() -> None:
     down = Downstream()
     cache = ResponseCache(clock=ManualClock(1000.0))
     small = CachePolicy(ttl=10, max_entries=2)
@@ -163,7 +166,7 @@ def test_entries_are_bounded_and_purged_by_prefix() -> None:
         for key in ("products:/products/1?", "products:/products/2?", "users:/users/1?"):
             await cache.fetch(key, small, down.load)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert len(cache) == 2
     assert cache.purge("products:") == 1
@@ -171,15 +174,13 @@ def test_entries_are_bounded_and_purged_by_prefix() -> None:
     assert len(cache) == 0
 
 
-def test_disabled_cache_always_calls() -> None:
-    down = Downstream()
-    cache = ResponseCache(clock=ManualClock(1000.0), enabled=False)
-
-    async def scenario() -> list[str]:
-        return [(await cache.fetch("k", POLICY, down.load)).status for _ in range(2)]
-
-    assert asyncio.run(scenario()) == ["bypass", "bypass"]
-    assert down.calls == 2
+def test_a_disabled_cache_is_decided_once_where_calls_get_their_policy() -> None:
+    """Whether caching is on is read in one place: with it off, no call has a cache policy, so
+    none reaches the cache step (the pipeline test shows every call then goes downstream)."""
+    off = CacheLayer(ResponseCache(clock=ManualClock(1000.0), enabled=False), {"k.get": POLICY})
+    on = CacheLayer(ResponseCache(clock=ManualClock(1000.0)), {"k.get": POLICY})
+    assert off.policy("k.get", "GET") is None
+    assert on.policy("k.get", "GET") is POLICY
 
 
 def test_keys_separate_users_without_holding_their_tokens() -> None:
