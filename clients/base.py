@@ -500,14 +500,7 @@ class DownstreamClient:
         if budget is None or budget >= self.policy.timeout:
             return self.policy.timeout, False
         if budget <= 0:
-            raise Timeout(
-                self.service,
-                "request deadline exceeded before sending",
-                retryable=False,
-                attempts=0,
-                local=True,
-                by_deadline=True,
-            )
+            raise Timeout.deadline_passed(self.service, "request deadline exceeded before sending")
         return budget, True
 
     def _httpx_timeout(self, timeout: float) -> httpx.Timeout:

@@ -94,13 +94,9 @@ class CacheLayer:
         key = cache_key(service, path, params, identity)
 
         def expired() -> DownstreamError:
-            return Timeout(
+            return Timeout.deadline_passed(
                 service,
                 "no answer before the request deadline (the shared call goes on for the cache)",
-                retryable=False,
-                attempts=0,
-                local=True,
-                by_deadline=True,
             )
 
         lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None

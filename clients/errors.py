@@ -220,6 +220,12 @@ class Timeout(DownstreamError):
         )
         self.by_deadline = by_deadline
 
+    @classmethod
+    def deadline_passed(cls, service: str, detail: str) -> "Timeout":
+        """The request's deadline ended before this call could start or be answered: no attempt
+        was made for it, so nothing to retry, and no news about the downstream."""
+        return cls(service, detail, retryable=False, attempts=0, local=True, by_deadline=True)
+
 
 class BadResponse(DownstreamError):
     code = "bad_response"
