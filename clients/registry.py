@@ -152,11 +152,6 @@ class Downstreams:
         return tuple(self._by_name)
 
     @property
-    def clients(self) -> Mapping[str, ServiceClient]:
-        """Each service's typed client, by service name, read-only."""
-        return dict(self._by_name)
-
-    @property
     def pipelines(self) -> Mapping[str, DownstreamClient]:
         """Each service's call pipeline, read-only (for metrics and tests)."""
         return {name: client.downstream for name, client in self._by_name.items()}

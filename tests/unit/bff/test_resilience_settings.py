@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 from support import settings_for
 
+from bff import cli
 from bff.app import create_app
 from bff.settings import Settings
 from clients import SERVICES
@@ -103,6 +104,18 @@ def test_a_service_no_client_serves_is_refused_at_startup(
         create_app(settings)
     with pytest.raises(ValueError, match=f"{setting} names unknown downstream service"):
         settings.service_policies()
+
+
+def test_bff_serve_refuses_an_unknown_service_before_starting_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(cli, "serve", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setenv("BFF_SERVICE_URLS", '{"payment": "http://payments.test"}')
+
+    with pytest.raises(ValueError, match="BFF_SERVICE_URLS names unknown downstream service"):
+        cli.main(["serve"])
+    assert started == []
 
 
 def test_per_api_base_urls_override_the_default_one(monkeypatch: pytest.MonkeyPatch) -> None:
