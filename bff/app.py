@@ -9,7 +9,7 @@ thread per call. The pool's limits are settings, chosen on purpose (see ``bff/se
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import TYPE_CHECKING, Any, TypedDict
@@ -34,10 +34,11 @@ from bff.routes import ROUTERS, health
 from bff.settings import Settings
 from bff.status import StatusRecorder, install_status
 from bff.transport import STREAM_RECEIVE_BUFFER, build_transport, stream_limits
-from clients import Downstreams
+from clients import CLIENTS, Downstreams, ServiceClient
 from clients.cache import Clock, ResponseCache
 from clients.cache_layer import CacheLayer
 from clients.media import MediaClient
+from clients.registry import services_of
 from clients.replicas import ReplicaLink
 from clients.shared_cache import SharedCacheTier
 from schemas.responses import Problem
@@ -152,13 +153,18 @@ def create_app(
     transport: httpx.AsyncBaseTransport | None = None,
     clock: Clock | None = None,
     tracer_provider: TracerProvider | None = None,
+    clients: Sequence[type[ServiceClient]] = CLIENTS,
 ) -> FastAPI:
     """Build the app. ``transport`` replaces the network for tests (``httpx.MockTransport``,
     a respx router) without patching; note that httpx then ignores the pool limits. ``clock``
     replaces the monotonic clock of the cache and of the rate-limit cool-downs, so tests can step
     past a TTL or a rate-limit window instead of sleeping.
-    ``tracer_provider`` turns tracing on (``bff/tracing.py``); without one nothing is traced."""
+    ``tracer_provider`` turns tracing on (``bff/tracing.py``); without one nothing is traced.
+    ``clients`` are the typed clients to build (``clients.registry.CLIENTS``; a test adds one
+    to show how a downstream is added). Their policies are resolved here, so a per-API setting
+    naming no service fails when the app is built, not when it starts."""
     settings = settings or Settings()
+    policies = settings.service_policies(services_of(clients))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
@@ -170,7 +176,7 @@ def create_app(
             build_http_client(settings, transport, streams=True) as media_http,
         ):
             downstreams = Downstreams.build(
-                http, settings.service_policies(), cache=cache, clock=clock
+                http, policies, clients=clients, cache=cache, clock=clock
             )
             media = MediaClient(
                 media_http,

@@ -58,6 +58,8 @@ def edge_limits(settings: Settings) -> EdgeLimits:
 
 def _serve(args: argparse.Namespace) -> int:
     settings = Settings()
+    # A per-API setting naming no downstream service fails here, before any worker starts.
+    settings.service_policies()
     serve(
         "bff.app:app_from_env",
         factory=True,

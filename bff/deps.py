@@ -1,8 +1,10 @@
 """FastAPI dependencies: how a route gets its typed clients and settings.
 
 The lifespan builds the clients once and hands them over in the lifespan state; routes declare
-what they need with these aliases (``users: UsersDep``) and never see how it was built, which is
-what lets tests swap the transport underneath without patching anything.
+what they need (``users: Client[UsersClient]``) and never see how it was built, which is what
+lets tests swap the transport underneath without patching anything. ``Client`` is the one
+dependency of every typed client, old or new: a downstream added to ``clients/registry.py`` is
+at its routes' disposal without a line here.
 
 They are ``async def`` although they never await: FastAPI runs a plain ``def`` dependency in
 the thread pool, which costs a thread hop per dependency per request (measured: ~20% of the
@@ -14,22 +16,14 @@ callable) showed as ~7% of a screen's CPU when the typed clients were read throu
 
 from __future__ import annotations
 
-from typing import Annotated
+import functools
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from bff.settings import Settings
-from clients import (
-    AuthClient,
-    CartsClient,
-    Downstreams,
-    PostsClient,
-    ProductsClient,
-    QuotesClient,
-    RecipesClient,
-    TodosClient,
-    UsersClient,
-)
+from clients import Downstreams, ServiceClient
 from clients.cache_layer import CacheLayer
 from clients.media import MediaClient
 
@@ -60,51 +54,31 @@ MediaDep = Annotated[MediaClient, Depends(get_media)]
 CacheDep = Annotated[CacheLayer, Depends(get_cache)]
 
 
-async def _users(request: Request) -> UsersClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.users
+C = TypeVar("C", bound=ServiceClient)
 
 
-async def _products(request: Request) -> ProductsClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.products
+@functools.cache
+def client_dependency(kind: type[C]) -> Callable[[Request], Awaitable[C]]:
+    """The dependency that hands a route the app's client of class ``kind``: one function per
+    class (cached), so FastAPI solves it once per request however many parameters name it."""
+
+    async def dependency(request: Request) -> C:
+        downstreams: Downstreams = request.state.downstreams
+        return downstreams[kind]
+
+    dependency.__name__ = dependency.__qualname__ = f"{kind.service}_client"
+    return dependency
 
 
-async def _carts(request: Request) -> CartsClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.carts
+if TYPE_CHECKING:
+    # To a type checker, ``Client[UsersClient]`` is ``UsersClient``.
+    Client = Annotated[C, "the app's typed client"]
+else:
 
+    class Client:
+        """``Client[UsersClient]``: a route parameter holding the app's ``UsersClient``
+        (``Annotated[UsersClient, Depends(...)]``, the dependency from
+        ``client_dependency``)."""
 
-async def _posts(request: Request) -> PostsClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.posts
-
-
-async def _todos(request: Request) -> TodosClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.todos
-
-
-async def _quotes(request: Request) -> QuotesClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.quotes
-
-
-async def _recipes(request: Request) -> RecipesClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.recipes
-
-
-async def _auth(request: Request) -> AuthClient:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams.auth
-
-
-UsersDep = Annotated[UsersClient, Depends(_users)]
-ProductsDep = Annotated[ProductsClient, Depends(_products)]
-CartsDep = Annotated[CartsClient, Depends(_carts)]
-PostsDep = Annotated[PostsClient, Depends(_posts)]
-TodosDep = Annotated[TodosClient, Depends(_todos)]
-QuotesDep = Annotated[QuotesClient, Depends(_quotes)]
-RecipesDep = Annotated[RecipesClient, Depends(_recipes)]
-AuthDep = Annotated[AuthClient, Depends(_auth)]
+        def __class_getitem__(cls, kind: type[ServiceClient]) -> Any:
+            return Annotated[kind, Depends(client_dependency(kind))]

@@ -10,6 +10,7 @@ after a pause).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -70,9 +71,9 @@ def _origin_parts(value: AnyHttpUrl | MediaOriginSetting) -> tuple[AnyHttpUrl, t
     return value, ()
 
 
-_MEDIA_PREFIX = re.compile(r"[A-Za-z0-9._~-]{1,64}")
+_SERVICE_NAMES = ", ".join(f"`{name}`" for name in SERVICES)
 
-Service = Literal["users", "products", "carts", "posts", "todos", "quotes", "recipes", "auth"]
+_MEDIA_PREFIX = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 
 class Settings(BaseSettings):
@@ -87,14 +88,13 @@ class Settings(BaseSettings):
         AnyHttpUrl("http://127.0.0.1:9100"),
         description="Base URL of every downstream API unless overridden per API.",
     )
-    users_url: AnyHttpUrl | None = Field(None, description="Override for the users API.")
-    products_url: AnyHttpUrl | None = Field(None, description="Override for the products API.")
-    carts_url: AnyHttpUrl | None = Field(None, description="Override for the carts API.")
-    posts_url: AnyHttpUrl | None = Field(None, description="Override for the posts API.")
-    todos_url: AnyHttpUrl | None = Field(None, description="Override for the todos API.")
-    quotes_url: AnyHttpUrl | None = Field(None, description="Override for the quotes API.")
-    recipes_url: AnyHttpUrl | None = Field(None, description="Override for the recipes API.")
-    auth_url: AnyHttpUrl | None = Field(None, description="Override for the auth API.")
+    service_urls: dict[str, AnyHttpUrl] = Field(
+        default_factory=dict,
+        description="JSON map of per-API base URLs, by service name, overriding "
+        'BFF_DOWNSTREAM_URL for those APIs, e.g. `{"auth": "https://auth.internal.example"}`. '
+        f"Names: {_SERVICE_NAMES} (one per typed client, `clients/registry.py`); any other "
+        "name is refused at startup.",
+    )
 
     # Streaming.
     media_origins: dict[str, AnyHttpUrl | MediaOriginSetting] = Field(
@@ -240,7 +240,7 @@ class Settings(BaseSettings):
         "`Retry-After`/`X-RateLimit-Reset` names ends, for at most this long (0 turns "
         "cool-downs off).",
     )
-    hedge_services: Annotated[tuple[Service, ...], NoDecode] = Field(
+    hedge_services: Annotated[tuple[str, ...], NoDecode] = Field(
         (),
         description="APIs whose idempotent calls are hedged: a second attempt once the first "
         "is slower than that API's recent p95 (comma-separated, e.g. `products,quotes`; off "
@@ -506,8 +506,7 @@ class Settings(BaseSettings):
 
     def url_for(self, service: str) -> str:
         """The base URL of one downstream API, without a trailing slash."""
-        override: AnyHttpUrl | None = getattr(self, f"{service}_url")
-        return str(override or self.downstream_url).rstrip("/")
+        return str(self.service_urls.get(service) or self.downstream_url).rstrip("/")
 
     def media(self) -> dict[str, MediaOrigin]:
         """The allow-listed media origins as the media client takes them."""
@@ -528,7 +527,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_media_origins(self) -> Settings:
-        apis = {self.url_for(service) for service in SERVICES}
+        apis = {self.url_for(service) for service in (*SERVICES, *self.service_urls)}
         for prefix, value in self.media_origins.items():
             if not _MEDIA_PREFIX.fullmatch(prefix) or prefix in (".", ".."):
                 raise ValueError(
@@ -563,8 +562,24 @@ class Settings(BaseSettings):
             open_seconds=self.breaker_open_seconds,
         )
 
-    def service_policies(self) -> dict[str, ServicePolicy]:
-        """One policy per downstream API, handed to the clients (which never read settings)."""
+    def service_policies(self, services: Sequence[str] = SERVICES) -> dict[str, ServicePolicy]:
+        """One policy per downstream API, handed to the clients (which never read settings).
+
+        `services` are the app's (`clients.registry.SERVICES` unless it is built with other
+        clients). A per-API setting naming none of them is refused here: the names belong to
+        the registry, not to the settings, so this is where both are known; `bff serve` and
+        `create_app` call it before serving anything.
+        """
+        for setting, names in (
+            ("BFF_SERVICE_URLS", self.service_urls),
+            ("BFF_HEDGE_SERVICES", self.hedge_services),
+        ):
+            unknown = [name for name in names if name not in services]
+            if unknown:
+                raise ValueError(
+                    f"{setting} names unknown downstream service(s): {', '.join(unknown)}; "
+                    f"known: {', '.join(services)}"
+                )
         retry = self._retry_policy()
         budget = BudgetPolicy(
             ratio=self.retry_budget_ratio, min_per_second=self.retry_budget_min_per_second
@@ -587,5 +602,5 @@ class Settings(BaseSettings):
                 hedge=HedgePolicy(enabled=service in self.hedge_services),
                 cooldown=cooldown,
             )
-            for service in SERVICES
+            for service in services
         }

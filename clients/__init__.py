@@ -31,11 +31,12 @@ from clients.posts import PostsClient
 from clients.products import ProductsClient
 from clients.quotes import QuotesClient
 from clients.recipes import RecipesClient
-from clients.registry import SERVICES, Downstreams
+from clients.registry import CLIENTS, SERVICES, Downstreams
 from clients.todos import TodosClient
 from clients.users import UsersClient
 
 __all__ = [
+    "CLIENTS",
     "SERVICES",
     "AuthClient",
     "BadRequest",

@@ -54,20 +54,18 @@ class AuthClient(ServiceClient):
         body: dict[str, str | int] = {"username": username, "password": password}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self.downstream.post(
-            "/auth/login", LoginResult, json=body, operation="auth.login", for_caller=True
-        )
+        return await self._post("login", "/auth/login", LoginResult, json=body, for_caller=True)
 
     async def me(self, access_token: str) -> User:
         """The token's user, including fields (password, ...) that must not be passed on."""
         if not _TOKEN.fullmatch(access_token):
             raise Unauthorized(self.service, "malformed access token", fault=Fault.CALLER)
         headers = {"Authorization": f"Bearer {access_token}"}
-        return await self.downstream.get(
+        return await self._get(
+            "me",
             "/auth/me",
             User,
             headers=headers,
-            operation="auth.me",
             for_caller=True,
             classify=_token_refused,
         )
@@ -76,6 +74,4 @@ class AuthClient(ServiceClient):
         body: dict[str, str | int] = {"refreshToken": refresh_token}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self.downstream.post(
-            "/auth/refresh", TokenPair, json=body, operation="auth.refresh", for_caller=True
-        )
+        return await self._post("refresh", "/auth/refresh", TokenPair, json=body, for_caller=True)

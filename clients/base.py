@@ -34,6 +34,7 @@ which costs one small record per call).
 """
 
 import asyncio
+import inspect
 import logging
 import random
 import re
@@ -41,6 +42,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from time import perf_counter
+from types import MappingProxyType
 from typing import ClassVar, TypeVar, cast
 
 import anyio
@@ -644,9 +646,36 @@ class ServiceClient:
 
     Typed clients wrap the pipeline rather than subclass it, so their domain methods
     (`get(user_id)`) do not collide with the pipeline's generic `get(path, model)`.
+
+    A call's operation name (`users.get`: its cache policy's name and its metrics label) is the
+    service and the name of the public method that makes it: a method passes its own name to
+    `_get`/`_post`, and the full names are built once per class (`operations`), so a call pays
+    one dict lookup, never a string format, and the labels stay as bounded as the methods.
     """
 
     service: ClassVar[str]
+    """The service's name: its settings key (`BFF_SERVICE_URLS`), metrics label and breaker."""
+
+    operations: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    """Each public coroutine method's operation name, by method name (built per class)."""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        service = getattr(cls, "service", None)
+        if service is None:
+            return  # a shared base of several typed clients, not a client itself
+        if not isinstance(service, str) or not _SERVICE_NAME.fullmatch(service):
+            raise TypeError(
+                f"{cls.__name__}.service must be a lower-case name (letters, digits, '_'), "
+                f"got {service!r}"
+            )
+        cls.operations = MappingProxyType(
+            {
+                name: f"{service}.{name}"
+                for name, _ in inspect.getmembers(cls, inspect.iscoroutinefunction)
+                if not name.startswith("_")
+            }
+        )
 
     def __init__(
         self,
@@ -664,6 +693,67 @@ class ServiceClient:
     @property
     def downstream(self) -> DownstreamClient:
         return self._downstream
+
+    def _operation(self, method: str) -> str:
+        try:
+            return self.operations[method]
+        except KeyError:
+            raise ValueError(
+                f"{type(self).__name__} has no public method {method!r}: a call is named for "
+                "the method that makes it"
+            ) from None
+
+    def _get(
+        self,
+        method: str,
+        path: str,
+        model: type[T] | TypeAdapter[T],
+        *,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
+    ) -> Awaitable[T]:
+        """GET `path` through the pipeline as the operation named for `method` (the calling
+        method's own name, e.g. `"get"` in `UsersClient.get`: operation `users.get`).
+
+        A plain function returning the pipeline's awaitable: no extra coroutine per call."""
+        return self._downstream.get(
+            path,
+            model,
+            params=params,
+            headers=headers,
+            operation=self._operation(method),
+            for_caller=for_caller,
+            classify=classify,
+        )
+
+    def _post(
+        self,
+        method: str,
+        path: str,
+        model: type[T] | TypeAdapter[T],
+        *,
+        json: object | None = None,
+        params: Params | None = None,
+        headers: Mapping[str, str] | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
+    ) -> Awaitable[T]:
+        """POST to `path` through the pipeline as the operation named for `method`."""
+        return self._downstream.post(
+            path,
+            model,
+            json=json,
+            params=params,
+            headers=headers,
+            operation=self._operation(method),
+            for_caller=for_caller,
+            classify=classify,
+        )
+
+
+_SERVICE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def _validate(model: type[T] | TypeAdapter[T], content: bytes) -> T:

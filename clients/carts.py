@@ -9,10 +9,8 @@ class CartsClient(ServiceClient):
     service = "carts"
 
     async def get(self, cart_id: int) -> Cart:
-        return await self.downstream.get(f"/carts/{cart_id:d}", Cart, operation="carts.get")
+        return await self._get("get", f"/carts/{cart_id:d}", Cart)
 
     async def by_user(self, user_id: int, *, limit: int = 30, skip: int = 0) -> CartList:
         query = params.page(limit, skip)
-        return await self.downstream.get(
-            f"/carts/user/{user_id:d}", CartList, params=query, operation="carts.by_user"
-        )
+        return await self._get("by_user", f"/carts/user/{user_id:d}", CartList, params=query)

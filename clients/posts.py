@@ -9,7 +9,7 @@ class PostsClient(ServiceClient):
     service = "posts"
 
     async def get(self, post_id: int) -> Post:
-        return await self.downstream.get(f"/posts/{post_id:d}", Post, operation="posts.get")
+        return await self._get("get", f"/posts/{post_id:d}", Post)
 
     async def list(
         self,
@@ -20,16 +20,14 @@ class PostsClient(ServiceClient):
         order: params.Order | None = None,
     ) -> PostList:
         query = params.page(limit, skip, sort_by=sort_by, order=order)
-        return await self.downstream.get("/posts", PostList, params=query, operation="posts.list")
+        return await self._get("list", "/posts", PostList, params=query)
 
     async def search(self, q: str, *, limit: int = 30, skip: int = 0) -> PostList:
         query = params.search(q, limit, skip)
-        return await self.downstream.get(
-            "/posts/search", PostList, params=query, operation="posts.search"
-        )
+        return await self._get("search", "/posts/search", PostList, params=query)
 
     async def comments(self, post_id: int, *, limit: int = 30, skip: int = 0) -> CommentList:
         query = params.page(limit, skip)
-        return await self.downstream.get(
-            f"/posts/{post_id:d}/comments", CommentList, params=query, operation="posts.comments"
+        return await self._get(
+            "comments", f"/posts/{post_id:d}/comments", CommentList, params=query
         )

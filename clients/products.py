@@ -22,9 +22,7 @@ class ProductsClient(ServiceClient):
     service = "products"
 
     async def get(self, product_id: int) -> Product:
-        return await self.downstream.get(
-            f"/products/{product_id:d}", Product, operation="products.get"
-        )
+        return await self._get("get", f"/products/{product_id:d}", Product)
 
     async def list(
         self,
@@ -35,31 +33,21 @@ class ProductsClient(ServiceClient):
         order: params.Order | None = None,
     ) -> ProductList:
         query = params.page(limit, skip, sort_by=sort_by, order=order)
-        return await self.downstream.get(
-            "/products", ProductList, params=query, operation="products.list"
-        )
+        return await self._get("list", "/products", ProductList, params=query)
 
     async def search(self, q: str, *, limit: int = 30, skip: int = 0) -> ProductList:
         query = params.search(q, limit, skip)
-        return await self.downstream.get(
-            "/products/search", ProductList, params=query, operation="products.search"
-        )
+        return await self._get("search", "/products/search", ProductList, params=query)
 
     async def categories(self) -> builtins.list[Category]:
-        return await self.downstream.get(
-            "/products/categories", _CATEGORIES, operation="products.categories"
-        )
+        return await self._get("categories", "/products/categories", _CATEGORIES)
 
     async def category_list(self) -> builtins.list[str]:
-        return await self.downstream.get(
-            "/products/category-list", _CATEGORY_SLUGS, operation="products.category_list"
-        )
+        return await self._get("category_list", "/products/category-list", _CATEGORY_SLUGS)
 
     async def by_category(self, slug: str, *, limit: int = 30, skip: int = 0) -> ProductList:
         """Products of one category; an unknown (but well-formed) slug is an empty page."""
         if not _SLUG.fullmatch(slug):
             raise BadRequest(self.service, "invalid category slug")
         path = "/products/category/" + quote(slug, safe="")
-        return await self.downstream.get(
-            path, ProductList, params=params.page(limit, skip), operation="products.by_category"
-        )
+        return await self._get("by_category", path, ProductList, params=params.page(limit, skip))

@@ -8,7 +8,7 @@ class QuotesClient(ServiceClient):
     service = "quotes"
 
     async def random(self) -> Quote:
-        return await self.downstream.get("/quotes/random", Quote, operation="quotes.random")
+        return await self._get("random", "/quotes/random", Quote)
 
     async def get(self, quote_id: int) -> Quote:
-        return await self.downstream.get(f"/quotes/{quote_id:d}", Quote, operation="quotes.get")
+        return await self._get("get", f"/quotes/{quote_id:d}", Quote)

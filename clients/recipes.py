@@ -9,10 +9,8 @@ class RecipesClient(ServiceClient):
     service = "recipes"
 
     async def get(self, recipe_id: int) -> Recipe:
-        return await self.downstream.get(f"/recipes/{recipe_id:d}", Recipe, operation="recipes.get")
+        return await self._get("get", f"/recipes/{recipe_id:d}", Recipe)
 
     async def search(self, q: str, *, limit: int = 30, skip: int = 0) -> RecipeList:
         query = params.search(q, limit, skip)
-        return await self.downstream.get(
-            "/recipes/search", RecipeList, params=query, operation="recipes.search"
-        )
+        return await self._get("search", "/recipes/search", RecipeList, params=query)

@@ -9,9 +9,7 @@ class TodosClient(ServiceClient):
     service = "todos"
 
     async def list(self, *, limit: int = 30, skip: int = 0) -> TodoList:
-        return await self.downstream.get(
-            "/todos", TodoList, params=params.page(limit, skip), operation="todos.list"
-        )
+        return await self._get("list", "/todos", TodoList, params=params.page(limit, skip))
 
     async def get(self, todo_id: int) -> Todo:
-        return await self.downstream.get(f"/todos/{todo_id:d}", Todo, operation="todos.get")
+        return await self._get("get", f"/todos/{todo_id:d}", Todo)

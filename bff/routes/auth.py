@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from bff.deps import AuthDep, CartsDep, UsersDep
+from bff.deps import Client
 from bff.errors import BFFError
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
@@ -23,7 +23,7 @@ from bff.routes.params import (
     SCREEN_FAILURES,
     UNAUTHORIZED,
 )
-from clients import BadRequest, Unauthorized
+from clients import AuthClient, BadRequest, CartsClient, Unauthorized, UsersClient
 from clients.errors import DownstreamError
 from schemas.responses import (
     CartSummary,
@@ -71,7 +71,7 @@ BearerToken = Annotated[str, Depends(bearer_token)]
     "/auth/login",
     responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
 )
-async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
+async def login(body: LoginRequest, auth: Client[AuthClient]) -> LoginResponse:
     """Exchange a username and password for an access and a refresh token."""
     try:
         result = await auth.login(
@@ -98,7 +98,7 @@ async def login(body: LoginRequest, auth: AuthDep) -> LoginResponse:
     "/auth/refresh",
     responses={**CALL_OK, **UNAUTHORIZED, **BODY_TOO_LARGE, **DOWNSTREAM_FAILURES},
 )
-async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
+async def refresh(body: RefreshRequest, auth: Client[AuthClient]) -> TokenPairResponse:
     """Exchange a refresh token for a new token pair."""
     try:
         pair = await auth.refresh(
@@ -111,7 +111,12 @@ async def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPairResponse:
 
 
 @router.get("/me", responses={**UNAUTHORIZED, **SCREEN_FAILURES})
-async def get_me(token: BearerToken, auth: AuthDep, users: UsersDep, carts: CartsDep) -> MeScreen:
+async def get_me(
+    token: BearerToken,
+    auth: Client[AuthClient],
+    users: Client[UsersClient],
+    carts: Client[CartsClient],
+) -> MeScreen:
     """The signed-in user's page: who the token belongs to, then their carts and todos."""
     sections = Sections("user", "carts", "todos")
     user = await sections.required("user", auth.me(token))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bff.deps import CartsDep, ProductsDep, SettingsDep, UsersDep
+from bff.deps import Client, SettingsDep
 from bff.fanout import Sections, fetch_each, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, CartId
-from clients import DownstreamError
+from clients import CartsClient, DownstreamError, ProductsClient, UsersClient
 from schemas.responses import CartLine, CartScreen, CartSummary, ProductSummary, UserSummary
 
 router = APIRouter(prefix="/v1", tags=["carts"], route_class=ScreenRoute)
@@ -17,9 +17,9 @@ router = APIRouter(prefix="/v1", tags=["carts"], route_class=ScreenRoute)
 @router.get("/carts/{cart_id}", responses=SCREEN)
 async def get_cart(
     cart_id: CartId,
-    carts: CartsDep,
-    users: UsersDep,
-    products: ProductsDep,
+    carts: Client[CartsClient],
+    users: Client[UsersClient],
+    products: Client[ProductsClient],
     settings: SettingsDep,
 ) -> CartScreen:
     """A cart page. The cart is required; its owner and the products' current data are

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bff.deps import PostsDep, ProductsDep, QuotesDep, SettingsDep
+from bff.deps import Client, SettingsDep
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
+from clients import PostsClient, ProductsClient, QuotesClient
 from schemas.responses import CategoryItem, HomeScreen, PostSummary, ProductSummary, QuoteItem
 
 router = APIRouter(prefix="/v1", tags=["home"], route_class=ScreenRoute)
@@ -15,7 +16,10 @@ router = APIRouter(prefix="/v1", tags=["home"], route_class=ScreenRoute)
 
 @router.get("/home", responses=SCREEN_FAILURES)
 async def get_home(
-    products: ProductsDep, posts: PostsDep, quotes: QuotesDep, settings: SettingsDep
+    products: Client[ProductsClient],
+    posts: Client[PostsClient],
+    quotes: Client[QuotesClient],
+    settings: SettingsDep,
 ) -> HomeScreen:
     """The home page. Every section is optional; the request fails only if all of them do."""
     n = settings.home_items

@@ -16,12 +16,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import StreamingResponse
 
-from bff.deps import MediaDep, ProductsDep, SettingsDep, UsersDep
+from bff.deps import Client, MediaDep, SettingsDep
 from bff.errors import BFFError, downstream_http_status
 from bff.routes.params import SCREEN_ERRORS, ProductId, UserId
 from bff.settings import Settings
 from bff.streaming import UpstreamResponse
-from clients import DownstreamError, ProductsClient, set_deadline
+from clients import DownstreamError, ProductsClient, UsersClient, set_deadline
 from clients.media import (
     MediaClient,
     MediaNotFound,
@@ -91,7 +91,7 @@ async def _open(
 )
 async def get_product_image(
     product_id: ProductId,
-    products: ProductsDep,
+    products: Client[ProductsClient],
     media: MediaDep,
     settings: SettingsDep,
     index: Annotated[
@@ -117,7 +117,7 @@ async def get_product_image(
     responses={**SCREEN_ERRORS, **_IMAGE},
 )
 async def get_user_avatar(
-    user_id: UserId, users: UsersDep, media: MediaDep, settings: SettingsDep
+    user_id: UserId, users: Client[UsersClient], media: MediaDep, settings: SettingsDep
 ) -> UpstreamResponse:
     """A user's avatar, streamed from its media origin."""
     user = await users.get(user_id)
@@ -215,7 +215,9 @@ async def _catalogue(
         **SCREEN_ERRORS,
     },
 )
-async def export_products(products: ProductsDep, settings: SettingsDep) -> StreamingResponse:
+async def export_products(
+    products: Client[ProductsClient], settings: SettingsDep
+) -> StreamingResponse:
     """The whole catalogue as NDJSON, fetched page by page as the frontend reads it."""
     size = settings.export_page_size
     first = await products.list(limit=size, skip=0, sort_by="id", order="asc")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bff.deps import PostsDep, UsersDep
+from bff.deps import Client
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, PostId
+from clients import PostsClient, UsersClient
 from schemas.responses import CommentItem, PostScreen, PostSummary, UserSummary
 
 router = APIRouter(prefix="/v1", tags=["posts"], route_class=ScreenRoute)
@@ -16,7 +17,9 @@ COMMENTS_LIMIT = 30
 
 
 @router.get("/posts/{post_id}", responses=SCREEN)
-async def get_post(post_id: PostId, posts: PostsDep, users: UsersDep) -> PostScreen:
+async def get_post(
+    post_id: PostId, posts: Client[PostsClient], users: Client[UsersClient]
+) -> PostScreen:
     """A post page. The post is required; its author and comments are optional."""
     sections = Sections("post", "author", "comments")
     post = await sections.required("post", posts.get(post_id))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bff.deps import ProductsDep, SettingsDep
+from bff.deps import Client, SettingsDep
 from bff.fanout import Sections
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, ProductId
+from clients import ProductsClient
 from schemas.responses import ProductDetail, ProductScreen, ProductSummary
 
 router = APIRouter(prefix="/v1", tags=["products"], route_class=ScreenRoute)
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/v1", tags=["products"], route_class=ScreenRoute)
 
 @router.get("/products/{product_id}", responses=SCREEN)
 async def get_product(
-    product_id: ProductId, products: ProductsDep, settings: SettingsDep
+    product_id: ProductId, products: Client[ProductsClient], settings: SettingsDep
 ) -> ProductScreen:
     """A product page. The product is required; related products are optional."""
     sections = Sections("product", "related")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bff.deps import CartsDep, UsersDep
+from bff.deps import Client
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN, UserId
+from clients import CartsClient, UsersClient
 from schemas.responses import CartSummary, PostSummary, ProfileScreen, PublicUser, TodoItem
 
 router = APIRouter(prefix="/v1", tags=["profile"], route_class=ScreenRoute)
@@ -16,7 +17,9 @@ LIST_LIMIT = 10
 
 
 @router.get("/users/{user_id}/profile", responses=SCREEN)
-async def get_profile(user_id: UserId, users: UsersDep, carts: CartsDep) -> ProfileScreen:
+async def get_profile(
+    user_id: UserId, users: Client[UsersClient], carts: Client[CartsClient]
+) -> ProfileScreen:
     """A user's profile page. The user is required; carts, posts and todos are optional."""
     sections = Sections("user", "carts", "posts", "todos")
     user, user_carts, posts, todos = await gather(

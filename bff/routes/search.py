@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AfterValidator, WithJsonSchema
 
-from bff.deps import PostsDep, ProductsDep, RecipesDep, SettingsDep, UsersDep
+from bff.deps import Client, SettingsDep
 from bff.fanout import Sections, gather
 from bff.http_caching import ScreenRoute
 from bff.routes.params import SCREEN_FAILURES
+from clients import PostsClient, ProductsClient, RecipesClient, UsersClient
 from schemas.responses import (
     PostHits,
     PostSummary,
@@ -66,10 +67,10 @@ PerKind = Annotated[
 @router.get("/search", responses=SCREEN_FAILURES)
 async def search(
     q: SearchText,
-    products: ProductsDep,
-    users: UsersDep,
-    posts: PostsDep,
-    recipes: RecipesDep,
+    products: Client[ProductsClient],
+    users: Client[UsersClient],
+    posts: Client[PostsClient],
+    recipes: Client[RecipesClient],
     settings: SettingsDep,
     limit: PerKind = None,
 ) -> SearchScreen:

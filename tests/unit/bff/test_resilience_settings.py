@@ -6,6 +6,8 @@ import pytest
 from pydantic import ValidationError
 from support import settings_for
 
+from bff import cli
+from bff.app import create_app
 from bff.settings import Settings
 from clients import SERVICES
 from clients.policies import BreakerPolicy, BudgetPolicy, HedgePolicy, RetryPolicy
@@ -77,9 +79,52 @@ def test_hedged_services_come_comma_separated_from_the_environment(
         {"breaker_failure_ratio": 0},
         {"breaker_min_calls": 0},
         {"breaker_open_seconds": 0},
-        {"hedge_services": ("payments",)},
     ],
 )
 def test_nonsense_is_refused_at_startup(overrides: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         settings_for("http://down.test", **overrides)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"hedge_services": ("payments",)}, "BFF_HEDGE_SERVICES"),
+        ({"service_urls": {"payment": "http://payments.test"}}, "BFF_SERVICE_URLS"),
+    ],
+)
+def test_a_service_no_client_serves_is_refused_at_startup(
+    overrides: dict[str, object], setting: str
+) -> None:
+    """Service names belong to the typed clients (clients/registry.py), so they are checked
+    where settings and clients meet: when the app is built (and by `bff serve` first)."""
+    settings = settings_for("http://down.test", **overrides)
+
+    with pytest.raises(ValueError, match=f"{setting} names unknown downstream service"):
+        create_app(settings)
+    with pytest.raises(ValueError, match=f"{setting} names unknown downstream service"):
+        settings.service_policies()
+
+
+def test_bff_serve_refuses_an_unknown_service_before_starting_workers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started: list[object] = []
+    monkeypatch.setattr(cli, "serve", lambda *args, **kwargs: started.append(args))
+    monkeypatch.setenv("BFF_SERVICE_URLS", '{"payment": "http://payments.test"}')
+
+    with pytest.raises(ValueError, match="BFF_SERVICE_URLS names unknown downstream service"):
+        cli.main(["serve"])
+    assert started == []
+
+
+def test_per_api_base_urls_override_the_default_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BFF_DOWNSTREAM_URL", "http://down.test/")
+    monkeypatch.setenv("BFF_SERVICE_URLS", '{"auth": "https://auth.test/v2/"}')
+
+    policies = Settings(_env_file=None).service_policies()  # type: ignore[call-arg]
+
+    assert policies["auth"].base_url == "https://auth.test/v2"
+    assert {policy.base_url for name, policy in policies.items() if name != "auth"} == {
+        "http://down.test"
+    }

@@ -5,6 +5,7 @@ import pytest
 import respx
 
 from clients import (
+    CLIENTS,
     SERVICES,
     AuthClient,
     CartsClient,
@@ -32,9 +33,10 @@ EXPECTED = {
 }
 
 
-def test_services_match_the_fields() -> None:
+def test_services_match_the_clients(downstreams: Downstreams) -> None:
     assert set(SERVICES) == set(EXPECTED)
-    assert [field.name for field in Downstreams.__dataclass_fields__.values()] == list(SERVICES)
+    assert [kind.service for kind in CLIENTS] == list(SERVICES)
+    assert downstreams.services == SERVICES
 
 
 def test_build_makes_one_client_per_service(downstreams: Downstreams) -> None:
