@@ -9,10 +9,12 @@ after a pause).
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
-from typing import Annotated, Literal
+from collections.abc import Mapping, Sequence
+from typing import Annotated, Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -22,7 +24,13 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from clients import SERVICES, ServicePolicy
 from clients.cache import CachePolicy
@@ -76,12 +84,58 @@ _SERVICE_NAMES = ", ".join(f"`{name}`" for name in SERVICES)
 _MEDIA_PREFIX = re.compile(r"[A-Za-z0-9._~-]{1,64}")
 
 
+class _PerServiceURLs(PydanticBaseSettingsSource):
+    """``BFF_<SERVICE>_URL`` (``BFF_AUTH_URL``...): one variable per API, the form deployments
+    used before ``BFF_SERVICE_URLS``, read for every listed client (so a new downstream gets one
+    too). Merged beneath the map: a name in both takes the map's URL."""
+
+    def __init__(self, settings_cls: type[BaseSettings], dotenv: PydanticBaseSettingsSource):
+        super().__init__(settings_cls)
+        # The .env file(s) actually read (a caller may pass `_env_file`), not the default's.
+        env_files = getattr(dotenv, "env_file", None)
+        if isinstance(env_files, str | os.PathLike):
+            env_files = [env_files]
+        self._env_files: list[str | os.PathLike[str]] = list(env_files or [])
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, str] = {}
+        sources: list[Mapping[str, str | None]] = [
+            dotenv_values(path) for path in self._env_files if os.path.isfile(path)
+        ]
+        for values in [*sources, os.environ]:
+            for name in SERVICES:
+                value = values.get(f"BFF_{name.upper()}_URL")
+                if value:
+                    found[name] = value
+        return {"service_urls": found} if found else {}
+
+
 class Settings(BaseSettings):
     """Configuration read from the environment (prefix ``BFF_``) or a ``.env`` file."""
 
     model_config = SettingsConfigDict(
         env_prefix="BFF_", env_file=".env", extra="ignore", frozen=True
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            dotenv_settings,
+            _PerServiceURLs(settings_cls, dotenv_settings),
+            file_secret_settings,
+        )
 
     # Where the downstream APIs live.
     downstream_url: AnyHttpUrl = Field(

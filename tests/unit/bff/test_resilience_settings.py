@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 from support import settings_for
@@ -128,3 +130,23 @@ def test_per_api_base_urls_override_the_default_one(monkeypatch: pytest.MonkeyPa
     assert {policy.base_url for name, policy in policies.items() if name != "auth"} == {
         "http://down.test"
     }
+
+
+def test_one_variable_per_api_still_works_beneath_the_map(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``BFF_<SERVICE>_URL``, the per-API form deployments already use, from the environment or
+    the .env file; where the map names the same API, the map wins."""
+    monkeypatch.setenv("BFF_DOWNSTREAM_URL", "http://down.test/")
+    monkeypatch.setenv("BFF_AUTH_URL", "https://auth.test/")
+    monkeypatch.setenv("BFF_USERS_URL", "https://old-users.test/")
+    monkeypatch.setenv("BFF_SERVICE_URLS", '{"users": "https://users.test/"}')
+    env_file = tmp_path / ".env"
+    env_file.write_text("BFF_CARTS_URL=https://carts.test/\n")
+
+    settings = Settings(_env_file=env_file)  # type: ignore[call-arg]
+
+    assert settings.url_for("auth") == "https://auth.test"
+    assert settings.url_for("users") == "https://users.test"
+    assert settings.url_for("carts") == "https://carts.test"
+    assert settings.url_for("posts") == "http://down.test"
