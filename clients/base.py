@@ -353,11 +353,25 @@ class DownstreamClient:
         loads: list[CallRecord] = []
 
         def load() -> Awaitable[T]:
-            own = None
-            if record is not None:
-                own = CallRecord(self.service, call.method, call.path, call.operation)
-                loads.append(own)
+            own = CallRecord(self.service, call.method, call.path, call.operation)
+            loads.append(own)
             return self._guarded(call, model, own)
+
+        def expired() -> DownstreamError:
+            # The shared call this caller waits for goes on for the cache. If it ran into a
+            # rate limit and waits it out, that is this caller's answer (503, Retry-After);
+            # otherwise a timeout that counts the attempts made for it, and that asking again
+            # may well cure (from the cache the shared call fills).
+            cooling = self.cooldown.error(self.service)
+            if cooling is not None:
+                return cooling
+            return Timeout(
+                self.service,
+                "no answer before the request deadline (the shared call goes on for the cache)",
+                attempts=sum(own.attempts for own in loads),
+                local=True,
+                by_deadline=True,
+            )
 
         try:
             outcome, private = await cache.fetch(
@@ -368,6 +382,7 @@ class DownstreamClient:
                 policy=policy,
                 model=model,
                 load=load,
+                expired=expired,
             )
         finally:
             if loads and record is not None:

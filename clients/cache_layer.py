@@ -31,7 +31,7 @@ from clients.cache import (
     identity_of,
 )
 from clients.context import remaining
-from clients.errors import DownstreamError, Timeout
+from clients.errors import DownstreamError
 from clients.shared_cache import SharedCacheTier
 
 if TYPE_CHECKING:
@@ -88,16 +88,13 @@ class CacheLayer:
         policy: CachePolicy,
         model: type[T] | TypeAdapter[T],
         load: Callable[[], Awaitable[T]],
+        expired: Callable[[], DownstreamError],
     ) -> tuple[Outcome[T], bool]:
-        """The call's value and how the cache produced it; the flag says it was per-user."""
+        """The call's value and how the cache produced it; the flag says it was per-user.
+        `expired` makes the error of a caller whose deadline ends while it waits for a shared
+        call (which goes on for the cache)."""
         identity = identity_of(headers)
         key = cache_key(service, path, params, identity)
-
-        def expired() -> DownstreamError:
-            return Timeout.deadline_passed(
-                service,
-                "no answer before the request deadline (the shared call goes on for the cache)",
-            )
 
         lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None
         if (tier := self.tier) is not None:

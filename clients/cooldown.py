@@ -107,7 +107,16 @@ class Cooldown:
         if until <= waited_out:
             return
         self.refused += 1
-        raise CoolingDown(
+        raise self._error(service, left)
+
+    def error(self, service: str) -> CoolingDown | None:
+        """The error of a call stopped by the running cool-down, or None when none runs (for a
+        caller that stopped waiting while another call waits the cool-down out)."""
+        left = self.remaining
+        return self._error(service, left) if left > 0 else None
+
+    def _error(self, service: str, left: float) -> CoolingDown:
+        return CoolingDown(
             service,
             f"{self.name} is rate limiting us; not called for another {left:.3g}s",
             status=None,
