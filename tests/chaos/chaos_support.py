@@ -52,10 +52,18 @@ class _LifespanCapture:
 
 
 class ChaosBFF:
-    def __init__(self, client: httpx.Client, capture: _LifespanCapture, settings: Settings):
+    def __init__(
+        self,
+        client: httpx.Client,
+        capture: _LifespanCapture,
+        settings: Settings,
+        clock: Clock | None = None,
+    ):
         self.client = client
         self._capture = capture
         self.settings = settings
+        self.clock = clock
+        """The clock handed to the app, if any (a ManualClock)."""
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -145,7 +153,7 @@ def serve_bff(
         BackgroundServer(capture) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):
-        bff = ChaosBFF(client, capture, settings)
+        bff = ChaosBFF(client, capture, settings, clock)
         yield bff
         bff.settle()
 
