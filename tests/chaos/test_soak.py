@@ -34,7 +34,7 @@ from clients import SERVICES
 from clients.breaker import BreakerState
 from simulator import BackgroundServer
 
-pytestmark = pytest.mark.chaos
+pytestmark = [pytest.mark.chaos, pytest.mark.anyio]
 
 SOAK_SECONDS = min(60.0, float(os.environ.get("SOAK_SECONDS", "15")))
 SOAK_MAX_REQUESTS = int(os.environ.get("SOAK_MAX_REQUESTS", "20000"))
@@ -140,11 +140,11 @@ async def drive(base_url: str, sim_url: str, tally: Tally) -> float:
     return time.monotonic() - started
 
 
-def test_soak_with_ten_percent_failures(soak_bff: ChaosBFF, sim: Simulator) -> None:
+async def test_soak_with_ten_percent_failures(soak_bff: ChaosBFF, sim: Simulator) -> None:
     costs = calls_per_screen(soak_bff, sim)
     tally = Tally()
 
-    elapsed = asyncio.run(drive(str(soak_bff.client.base_url), sim.url, tally))
+    elapsed = await drive(str(soak_bff.client.base_url), sim.url, tally)
 
     sim.faults()  # no rules: nothing fails from here on
     downstream_calls = sim.stats()["total"]
