@@ -31,11 +31,28 @@ OPEN_SECONDS = 0.6
 QUOTE_TTL = DEFAULT_CACHE_POLICIES["quotes.random"].ttl
 
 
-@pytest.fixture(scope="module", params=["aiohttp", "httpcore"])
-def transport(request: pytest.FixtureRequest) -> str:
-    """Both transports: cancelled attempts (hedge losers, deadlines) must leave either pool idle."""
-    name: str = request.param
-    return name
+@pytest.fixture(
+    scope="module",
+    params=[("aiohttp", False), ("httpcore", False), ("aiohttp", True)],
+    ids=["aiohttp-cache-off", "httpcore-cache-off", "aiohttp-cache-on"],
+)
+def configuration(request: pytest.FixtureRequest) -> tuple[str, bool]:
+    """Both transports: cancelled attempts (hedge losers, deadlines) must leave either pool idle.
+    The cache on, on the default transport only: what it changes (shared calls, stale copies)
+    is above the transport, and a shared call is cancelled as any other call."""
+    transport_and_cache: tuple[str, bool] = request.param
+    return transport_and_cache
+
+
+@pytest.fixture(scope="module")
+def transport(configuration: tuple[str, bool]) -> str:
+    return configuration[0]
+
+
+@pytest.fixture(scope="module")
+def cache_enabled(configuration: tuple[str, bool]) -> bool:
+    """Replaces the suite's own parametrisation (conftest.py) for this module."""
+    return configuration[1]
 
 
 @pytest.fixture(scope="module")
