@@ -215,11 +215,11 @@ def test_timeouts_from_a_short_client_deadline_do_not_open_the_breaker(
 
     With the cache on, the call a frontend gives up on goes on as the cache's shared call, with
     the API's own timeout (0.5 s): a downstream slower than that (1 s) would rightly count
-    against the breaker through those attempts. So there the downstream takes 0.4 s, past the
+    against the breaker through those attempts. So there the downstream takes 0.35 s, past the
     frontends' deadline but within its own: five frontends time out, each on a cold cache, and
     the breaker sees five successful calls."""
     if bff.cache_on:
-        sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 400})
+        sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 350})
     else:
         sim.faults({"path": "/quotes/random", "mode": "delay", "delay_ms": 1000})
 
