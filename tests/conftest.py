@@ -19,6 +19,13 @@ from bff.settings import Settings
 from simulator import BackgroundServer, create_simulator_app
 
 
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (``pytest.mark.anyio``) run on asyncio, the loop the app, its transports and
+    the simulator are built on; each test gets a loop of its own."""
+    return "asyncio"
+
+
 @pytest.fixture(scope="session")
 def simulator_server() -> Iterator[BackgroundServer]:
     with BackgroundServer(create_simulator_app()) as server:

@@ -94,16 +94,17 @@ USER: dict[str, Any] = {
 """The smallest valid downstream user, for respx-backed unit tests."""
 
 
-def reset_resilience(downstreams: Downstreams) -> None:
+def reset_resilience(downstreams: Downstreams, clock: Callable[[], float] | None = None) -> None:
     """Fresh breakers, retry budgets and rate-limit cool-downs for every service of a running app
-    (between tests that share one app). Plain attribute swaps: the event loop's thread only reads
-    them per call."""
+    (between tests that share one app), on ``clock`` when the app was built with one. Plain
+    attribute swaps: the event loop's thread only reads them per call."""
+    now = clock or time.monotonic
     policies = {name: getattr(downstreams, name).downstream.policy for name in SERVICES}
-    cooldowns = shared_cooldowns(policies)
+    cooldowns = shared_cooldowns(policies, now)
     for name in SERVICES:
         client = getattr(downstreams, name).downstream
-        client.breaker = CircuitBreaker(name, client.policy.breaker)
-        client.budget = RetryBudget(client.policy.budget)
+        client.breaker = CircuitBreaker(name, client.policy.breaker, clock=now)
+        client.budget = RetryBudget(client.policy.budget, clock=now)
         client.cooldown = cooldowns[name]
 
 

@@ -9,6 +9,12 @@ that the pool is idle once the answer is in.
 
 The breaker is out of the way here (its thresholds are out of reach) so that each case stands
 alone; test_chaos_breaker.py covers it.
+
+Every case runs with the cache off and on (tests/chaos/conftest.py); with it on, each starts
+cold, so one request costs what it costs without the cache. The one difference: a waiter whose
+deadline passes leaves the shared call (single-flight) running for the cache, so a
+deadline case counts the calls made by the time it answered, and
+`test_a_shared_call_outlives_a_waiter_whose_deadline_passed` counts where that call ends.
 """
 
 from __future__ import annotations
@@ -42,17 +48,21 @@ SETTINGS: dict[str, Any] = {
 
 
 @pytest.fixture(scope="module")
-def _chaos_server(simulator_server: BackgroundServer) -> Iterator[ChaosBFF]:
-    with serve_bff(simulator_server.url, **SETTINGS) as bff:
+def _chaos_server(simulator_server: BackgroundServer, cache_enabled: bool) -> Iterator[ChaosBFF]:
+    with serve_bff(simulator_server.url, cache_enabled=cache_enabled, **SETTINGS) as bff:
         yield bff
 
 
 @pytest.fixture
-def chaos(_chaos_server: ChaosBFF) -> ChaosBFF:
+def chaos(_chaos_server: ChaosBFF) -> Iterator[ChaosBFF]:
     """The module's BFF, with fresh resilience state: a 429 of one test starts a rate-limit
-    cool-down of that service, which must not refuse the next test's calls."""
+    cool-down of that service, which must not refuse the next test's calls. With the cache on,
+    each test starts cold (what one test stored must not hide the next test's fault) and ends
+    once the shared calls that outlived its requests are done (their calls must not count in
+    the next test)."""
     reset_resilience(_chaos_server.downstreams)
-    return _chaos_server
+    yield _chaos_server
+    _chaos_server.forget()
 
 
 @pytest.fixture
@@ -199,6 +209,22 @@ def token_for(screen: Screen, request: pytest.FixtureRequest) -> str:
 
 REQUIRED = [name for name, screen in SCREENS.items() if screen.required is not None]
 
+WAITER_ATTEMPTS_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="cache on: a waiter that stops at its deadline while the shared call goes on reports "
+    "`attempts: 0` and `retryable: false` (the `expired()` error of clients/cache_layer.py), "
+    "though the downstream was called and asking again may well be answered from the cache",
+)
+
+
+def calls_at_the_answer(bff: ChaosBFF, fault: Fault, counted: int) -> bool:
+    """Downstream calls counted right after the answer: exactly the fault's attempts, except
+    when a deadline ended the wait with the cache on; then the shared call has made at least its
+    first attempt and may have started more (its own policy bounds it, not the deadline)."""
+    if bff.cache_on and fault.deadline is not None:
+        return fault.attempts <= counted <= ATTEMPTS
+    return counted == fault.attempts
+
 
 @pytest.mark.parametrize("screen_name", list(SCREENS))
 @pytest.mark.parametrize("fault_name", list(FAULTS))
@@ -210,6 +236,8 @@ def test_a_failing_optional_call_degrades_its_section_only(
     fault_name: str,
 ) -> None:
     screen, fault = SCREENS[screen_name], FAULTS[fault_name]
+    if chaos.cache_on and fault.deadline is not None:
+        request.applymarker(WAITER_ATTEMPTS_BUG)
     token = token_for(screen, request)
     target = screen.optional
     sim.faults({"path": target.glob, **fault.rule})
@@ -217,7 +245,7 @@ def test_a_failing_optional_call_degrades_its_section_only(
     response = screen_request(chaos, screen, token, fault)
 
     assert response.status_code == 200, response.text
-    assert sim.route_count(target.route) == fault.attempts
+    assert calls_at_the_answer(chaos, fault, sim.route_count(target.route))
     statuses = sections(response)
     assert target.section is not None
     others = {name: entry["status"] for name, entry in statuses.items() if name != target.section}
@@ -234,9 +262,10 @@ def test_a_failing_optional_call_degrades_its_section_only(
     assert entry["status"] == fault.section
     assert entry["downstream"] == target.downstream
     assert entry["httpStatus"] == fault.http_status
+    assert f"{target.downstream};dur=" in response.headers["server-timing"]
+    # Last: with the cache on, a deadline case fails here (WAITER_ATTEMPTS_BUG).
     assert entry["attempts"] == fault.attempts
     assert entry["retryable"] is fault.retryable
-    assert f"{target.downstream};dur=" in response.headers["server-timing"]
 
 
 @pytest.mark.parametrize("screen_name", REQUIRED)
@@ -256,7 +285,7 @@ def test_a_failing_required_call_fails_the_request_with_its_status(
 
     response = screen_request(chaos, screen, token, fault)
 
-    assert sim.route_count(target.route) == fault.attempts
+    assert calls_at_the_answer(chaos, fault, sim.route_count(target.route))
     if fault.section is None:
         assert response.status_code == 200, response.text
         assert response.json()["meta"]["partial"] is False
@@ -291,7 +320,11 @@ def test_a_screen_without_required_calls_fails_when_all_do(
     response = screen_request(chaos, screen, "", fault)
 
     assert_problem(response, status)
-    assert sim.stats()["total"] == screen.calls * fault.attempts
+    counted = sim.stats()["total"]
+    if chaos.cache_on and fault.deadline is not None:  # see calls_at_the_answer
+        assert screen.calls * fault.attempts <= counted <= screen.calls * ATTEMPTS
+    else:
+        assert counted == screen.calls * fault.attempts
 
 
 def test_a_burst_across_every_call_is_absorbed_by_retries(chaos: ChaosBFF, sim: Simulator) -> None:
@@ -318,16 +351,45 @@ def test_login_is_never_retried(chaos: ChaosBFF, sim: Simulator) -> None:
 
 
 def test_a_timed_out_attempt_is_retried_within_the_deadline(
-    chaos: ChaosBFF, sim: Simulator
+    chaos: ChaosBFF, sim: Simulator, request: pytest.FixtureRequest
 ) -> None:
+    if chaos.cache_on:
+        request.applymarker(WAITER_ATTEMPTS_BUG)
     sim.faults({"path": "/users/1/todos", "mode": "delay", "delay_ms": 3000})
 
     response = chaos.get("/v1/users/1/profile", deadline=1.2)
 
     todos = sections(response)["todos"]
     assert todos["status"] == "timeout"
+    counted = sim.route_count("/users/{id}/todos")
+    if chaos.cache_on:
+        # The shared call was retried within the deadline too, and goes on past it.
+        assert 2 <= counted <= ATTEMPTS, "the 0.5 s attempt timed out and was retried"
+        # Last: fails with the cache on (WAITER_ATTEMPTS_BUG).
+        assert todos["attempts"] == counted
+        return
     assert 2 <= todos["attempts"] <= ATTEMPTS, "the 0.5 s attempt timed out and was retried"
-    assert sim.route_count("/users/{id}/todos") == todos["attempts"]
+    assert counted == todos["attempts"]
+
+
+def test_a_shared_call_outlives_a_waiter_whose_deadline_passed(
+    chaos: ChaosBFF, sim: Simulator
+) -> None:
+    """With the cache on, the call a frontend with a short deadline started is shared: it goes
+    on after that frontend got its 504, bounded by the service's policy (every attempt made),
+    stores nothing when it fails, and leaves the pool idle. With the cache off, the call ends
+    with the request: one attempt, cut by the deadline."""
+    sim.faults({"path": "/users/1", "mode": "delay", "delay_ms": 3000})
+
+    assert_problem(chaos.get("/v1/users/1/profile", deadline=DEADLINE), 504)
+    chaos.settle()
+
+    assert sim.route_count("/users/{id}") == (ATTEMPTS if chaos.cache_on else 1)
+    # Nothing to drop under the user's key (its sections' own answers were stored).
+    assert chaos.cache.response.purge("users:/users/1?") == 0, "a failure was stored"
+    sim.clear()
+    assert chaos.get("/v1/users/1/profile").status_code == 200
+    assert sim.route_count("/users/{id}") == 1, "a failed shared call left nothing to serve"
 
 
 def test_retry_after_is_waited_out_when_it_fits(chaos: ChaosBFF, sim: Simulator) -> None:
@@ -343,7 +405,18 @@ def test_retry_after_is_waited_out_when_it_fits(chaos: ChaosBFF, sim: Simulator)
     assert float(first.split("dur=")[1].split(";")[0]) >= 1000, "waited the Retry-After second"
 
 
-def test_retry_after_beyond_the_deadline_fails_fast(chaos: ChaosBFF, sim: Simulator) -> None:
+def test_retry_after_beyond_the_deadline_fails_fast(
+    chaos: ChaosBFF, sim: Simulator, request: pytest.FixtureRequest
+) -> None:
+    if chaos.cache_on:
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="cache on: the shared call runs without the caller's deadline, so it "
+                "waits out a Retry-After the caller cannot afford; the caller gets a 504 after "
+                "its whole deadline instead of an immediate 503 with Retry-After",
+            )
+        )
     sim.faults({"path": "/users/1", "mode": "status", "status": 429, "retry_after": 1})
 
     response = chaos.get("/v1/users/1/profile", deadline=0.8)

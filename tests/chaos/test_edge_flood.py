@@ -94,7 +94,8 @@ async def _attack(port: int, until: float) -> Counter[str]:
 
 def _attacker_process(port: int, until: float, results: Queue[dict[str, int]]) -> None:
     """The flood runs in a process of its own: its event loop is busy, and the probes'
-    timings must be the server's, not the flood's."""
+    timings must be the server's, not the flood's. (So it runs its own loop with asyncio.run,
+    not pytest's anyio plugin: no test runs in that process.)"""
     results.put(dict(asyncio.run(_attack(port, until))))
 
 

@@ -362,11 +362,6 @@ IDS = [interaction.route for interaction in INTERACTIONS]
 
 
 @pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
 def router() -> respx.Router:
     return respx.Router(base_url=BASE_URL, assert_all_called=False)
 

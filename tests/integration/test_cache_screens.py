@@ -20,7 +20,7 @@ from bff.app import create_app
 from clients.cache_layer import CacheLayer
 from simulator import BackgroundServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 PROFILE = "/v1/users/1/profile"
 PROFILE_CALLS = ("/users/1", "/carts/user/1", "/users/1/posts", "/users/1/todos")
@@ -71,21 +71,21 @@ def sections(response: httpx.Response) -> dict[str, Any]:
     return result
 
 
-def get_concurrently(base_url: str, path: str, n: int, **kwargs: Any) -> list[httpx.Response]:
+async def get_concurrently(base_url: str, path: str, n: int, **kwargs: Any) -> list[httpx.Response]:
     async def run() -> list[httpx.Response]:
         limits = httpx.Limits(max_connections=n)
         async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
             return list(await asyncio.gather(*(client.get(path, **kwargs) for _ in range(n))))
 
-    return asyncio.run(run())
+    return await run()
 
 
-def test_a_cold_burst_makes_one_call_per_resource_and_a_warm_request_none(
+async def test_a_cold_burst_makes_one_call_per_resource_and_a_warm_request_none(
     bffs: Bffs, sim: Simulator
 ) -> None:
     bff = bffs.start()
 
-    responses = get_concurrently(str(bff.base_url), PROFILE, 100)
+    responses = await get_concurrently(str(bff.base_url), PROFILE, 100)
 
     assert {response.status_code for response in responses} == {200}
     assert len({response.content for response in responses}) == 1, "one answer for everyone"
@@ -101,7 +101,7 @@ def test_a_cold_burst_makes_one_call_per_resource_and_a_warm_request_none(
     assert "cache=hit" in warm.headers["server-timing"]
 
 
-def test_past_the_ttl_stale_is_served_while_exactly_one_refresh_runs(
+async def test_past_the_ttl_stale_is_served_while_exactly_one_refresh_runs(
     bffs: Bffs, sim: Simulator
 ) -> None:
     clock = ManualClock()
@@ -124,7 +124,7 @@ def test_past_the_ttl_stale_is_served_while_exactly_one_refresh_runs(
 
     # Whether each of these lands before or after the refresh has finished, it is served at
     # once from the entry, and none of them starts a second refresh.
-    burst = get_concurrently(str(bff.base_url), PROFILE, 20)
+    burst = await get_concurrently(str(bff.base_url), PROFILE, 20)
 
     assert {sections(response)["user"]["status"] for response in burst} <= {"stale", "ok"}
     assert all(response.json()["user"] == first.json()["user"] for response in burst)
@@ -215,7 +215,7 @@ def test_a_screen_revalidates_with_its_etag(bffs: Bffs, sim: Simulator) -> None:
     assert other.headers["etag"] == etag, "same bytes, same tag"
 
 
-def test_two_users_never_see_each_others_cached_me(bffs: Bffs, sim: Simulator) -> None:
+async def test_two_users_never_see_each_others_cached_me(bffs: Bffs, sim: Simulator) -> None:
     bff = bffs.start()
     users = {"emilys": "emilyspass", "michaelw": "michaelwpass"}
     tokens = {}
@@ -234,7 +234,7 @@ def test_two_users_never_see_each_others_cached_me(bffs: Bffs, sim: Simulator) -
 
             return await asyncio.gather(*(me(name) for name in list(users) * 25))
 
-    for username, response in asyncio.run(run()):
+    for username, response in await run():
         assert response.status_code == 200
         assert response.json()["user"]["username"] == username
         assert response.headers["cache-control"].startswith("private, ")

@@ -12,7 +12,6 @@ import json
 import re
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -30,7 +29,10 @@ def served(
     simulator_server: BackgroundServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("edge")
-    with bff_serve(simulator_server.url, tmp, admin_token="the-admin-token") as server:
+    # At debug level, for the log test below: one server for the module (a start costs seconds).
+    with bff_serve(
+        simulator_server.url, tmp, admin_token="the-admin-token", log_level="debug"
+    ) as server:
         yield server
 
 
@@ -133,23 +135,21 @@ def test_a_body_within_the_limit_is_served(served: Served) -> None:
     assert response.headers.get("connection") != "close"
 
 
-def test_no_log_line_holds_a_query_string_or_search_text(
-    simulator_server: BackgroundServer, tmp_path: Path
-) -> None:
-    """At debug level, whatever the request: answered, refused, redirected, malformed."""
+def test_no_log_line_holds_a_query_string_or_search_text(served: Served) -> None:
+    """At debug level, whatever the request: answered, refused, redirected, malformed. (The
+    module's server: its whole output so far is checked, whatever the other tests sent.)"""
     needle = "needle-7f3a"
-    with bff_serve(simulator_server.url, tmp_path, log_level="debug") as server:
-        with httpx.Client(base_url=server.url, timeout=10) as client:
-            client.get("/v1/search", params={"q": needle})
-            client.head("/v1/search", params={"q": needle})
-            client.get("/v1/search", params={"q": needle + "\x00"})
-            client.get("/v1/home/", params={"q": needle})
-            client.get("/v1/nowhere", params={"q": needle})
-            client.get(f"/v1/users/{needle}/profile", params={"q": needle})
-            client.post("/v1/auth/login", params={"q": needle}, content=b"x" * 10_000)
-        with _connect(server) as sock:
-            head = b"GET /v1/search?q=%s HTTP/1.1\r\nX-Big: " % needle.encode()
-            send_until_answered(sock, head, b"a" * 65536, 1 * MiB)
-        output = server.output()
+    with httpx.Client(base_url=served.url, timeout=10) as client:
+        client.get("/v1/search", params={"q": needle})
+        client.head("/v1/search", params={"q": needle})
+        client.get("/v1/search", params={"q": needle + "\x00"})
+        client.get("/v1/home/", params={"q": needle})
+        client.get("/v1/nowhere", params={"q": needle})
+        client.get(f"/v1/users/{needle}/profile", params={"q": needle})
+        client.post("/v1/auth/login", params={"q": needle}, content=b"x" * 10_000)
+    with _connect(served) as sock:
+        head = b"GET /v1/search?q=%s HTTP/1.1\r\nX-Big: " % needle.encode()
+        send_until_answered(sock, head, b"a" * 65536, 1 * MiB)
+    output = served.output()
     assert "GET /v1/search 200" in output  # the request lines are there...
     assert needle not in output  # ...and the search text is not

@@ -23,7 +23,7 @@ from clients.breaker import BreakerState
 from simulator import BackgroundServer
 from simulator import jwt as sim_jwt
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 FORGED_CALLS = 1000
 CONCURRENCY = 32
@@ -73,14 +73,14 @@ async def _flood(url: str, tokens: list[str]) -> list[httpx.Response]:
 # The flood is about what an answer means, which no transport changes: on the default one only
 # (the other tests of this file run on both), to keep the suite's time.
 @pytest.mark.parametrize("http_transport", ["aiohttp"])
-def test_forged_tokens_get_401_and_lock_nobody_out(
+async def test_forged_tokens_get_401_and_lock_nobody_out(
     bff_app: tuple[httpx.Client, FastAPI], sim: Simulator
 ) -> None:
     bff, app = bff_app
     shapes = _forged_tokens(_login(bff)["refreshToken"])
     for name, token in shapes.items():  # the simulator answers each the way its name says
         status, message = name.split(" (")[0].split(" ", 1)
-        answer = httpx.get(f"{sim.url}/auth/me", headers={"Authorization": f"Bearer {token}"})
+        answer = sim.control.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert (answer.status_code, answer.json()["message"]) == (
             int(status),
             {"jwt malformed": "Invalid/Expired Token!", "jwt expired": "Token Expired!"}.get(
@@ -92,7 +92,7 @@ def test_forged_tokens_get_401_and_lock_nobody_out(
     flood = [tokens[index % len(tokens)] for index in range(FORGED_CALLS)]
 
     started = time.perf_counter()
-    responses = asyncio.run(_flood(str(bff.base_url), flood))
+    responses = await _flood(str(bff.base_url), flood)
     elapsed = time.perf_counter() - started
 
     statuses = Counter(response.status_code for response in responses)

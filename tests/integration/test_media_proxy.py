@@ -30,7 +30,7 @@ from bff.app import create_app
 from simulator import BackgroundServer, create_simulator_app
 from simulator.data import QUOTED_SLUG_PRODUCTS
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 MiB = 1024 * 1024
 
@@ -389,7 +389,7 @@ def app_stats(url: str) -> Callable[[], int]:
     return picture_bytes
 
 
-def test_memory_returns_after_a_burst_of_streams(sim: Simulator, tmp_path: Path) -> None:
+async def test_memory_returns_after_a_burst_of_streams(sim: Simulator, tmp_path: Path) -> None:
     """100 concurrent pictures read to the end through a real `bff serve`: afterwards its
     resident memory is back within 30 MiB of where it was before the burst (relay buffers are
     bounded, and given back to the system: see bff/memory.py). 8 MiB each, to keep the suite
@@ -411,9 +411,9 @@ def test_memory_returns_after_a_burst_of_streams(sim: Simulator, tmp_path: Path)
             async with httpx.AsyncClient(timeout=60, limits=limits) as client:
                 return await asyncio.gather(*(read_one(client) for _ in range(streams)))
 
-        asyncio.run(burst(1))  # the code paths and the pool exist once
+        await burst(1)  # the code paths and the pool exist once
         before = served.rss_bytes()
-        sizes = asyncio.run(burst(100))
+        sizes = await burst(100)
         after = served.rss_bytes()
 
     assert sizes == [8 * MiB] * 100

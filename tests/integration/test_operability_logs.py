@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -21,7 +20,7 @@ from support import Simulator, free_port, in_process, settings_for, wait_until
 from bff.app import create_app
 from bff.logs import REQUEST_LOGGER, RequestIdFilter, json_formatter
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 USERNAME, PASSWORD = "emilys", "emilyspass"
 
@@ -49,7 +48,7 @@ def lines(buffer: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in buffer.getvalue().splitlines()]
 
 
-def test_one_line_per_request_and_per_downstream_failure(
+async def test_one_line_per_request_and_per_downstream_failure(
     sim: Simulator, json_log: io.StringIO
 ) -> None:
     sim.faults({"path": "/users/1/todos", "mode": "status", "status": 503})
@@ -59,7 +58,7 @@ def test_one_line_per_request_and_per_downstream_failure(
         async with in_process(app) as (client, _):
             return await client.get("/v1/users/1/profile", headers={"X-Request-ID": "req-7"})
 
-    response = asyncio.run(scenario())
+    response = await scenario()
 
     assert response.status_code == 200
     records = lines(json_log)

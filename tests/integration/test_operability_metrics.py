@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from typing import Any
@@ -16,12 +15,12 @@ from bff.app import create_app
 from bff.metrics import CACHE_COUNTERS
 from clients.registry import SERVICES
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 PROFILE = "/v1/users/{user_id}/profile"
 
 
-def scrape(app: Any, *paths: str) -> tuple[list[int], str, str]:
+async def scrape(app: Any, *paths: str) -> tuple[list[int], str, str]:
     """Request ``paths`` in order, then scrape: (statuses, exposition, content type)."""
 
     async def scenario() -> tuple[list[int], str, str]:
@@ -31,7 +30,7 @@ def scrape(app: Any, *paths: str) -> tuple[list[int], str, str]:
             assert response.status_code == 200
             return statuses, response.text, response.headers["content-type"]
 
-    return asyncio.run(scenario())
+    return await scenario()
 
 
 def families(text: str) -> dict[str, Metric]:
@@ -46,7 +45,7 @@ def value(found: dict[str, Metric], sample: str, **labels: str) -> float:
     return matches[0]
 
 
-def test_a_partial_screen_is_counted_per_route_and_per_downstream_operation(
+async def test_a_partial_screen_is_counted_per_route_and_per_downstream_operation(
     sim: Simulator, http_transport: str
 ) -> None:
     sim.faults({"path": "/users/1/todos", "mode": "status", "status": 503})
@@ -62,7 +61,7 @@ def test_a_partial_screen_is_counted_per_route_and_per_downstream_operation(
     app = create_app(settings)
 
     started = time.monotonic()
-    statuses, text, content_type = scrape(
+    statuses, text, content_type = await scrape(
         app, "/v1/users/1/profile", "/v1/users/1/profile", "/no/such/page", "/v1/users/x/profile"
     )
     elapsed = time.monotonic() - started
@@ -127,7 +126,7 @@ def test_a_partial_screen_is_counted_per_route_and_per_downstream_operation(
                 assert not re.search(r"/\d|/x/", text_value), (sample.name, label, text_value)
 
 
-def test_breaker_transitions_and_budget_denials_are_counted(sim: Simulator) -> None:
+async def test_breaker_transitions_and_budget_denials_are_counted(sim: Simulator) -> None:
     sim.faults({"path": "/carts/user/1", "mode": "status", "status": 503})
     settings = settings_for(
         sim.url,
@@ -139,7 +138,9 @@ def test_breaker_transitions_and_budget_denials_are_counted(sim: Simulator) -> N
 
     # 1st profile: an attempt, a retry (the budget's one starting token), a denied retry.
     # 2nd profile: the third failure in a row opens the carts breaker; no retry after that.
-    statuses, text, _ = scrape(create_app(settings), "/v1/users/1/profile", "/v1/users/1/profile")
+    statuses, text, _ = await scrape(
+        create_app(settings), "/v1/users/1/profile", "/v1/users/1/profile"
+    )
 
     assert statuses == [200, 200]
     found = families(text)
@@ -155,12 +156,12 @@ def test_breaker_transitions_and_budget_denials_are_counted(sim: Simulator) -> N
     assert value(found, "bff_http_partial_responses_total", route=PROFILE) == 2
 
 
-def test_metrics_are_per_app_and_not_in_the_contract(sim: Simulator) -> None:
+async def test_metrics_are_per_app_and_not_in_the_contract(sim: Simulator) -> None:
     first = create_app(settings_for(sim.url))
     second = create_app(settings_for(sim.url))
 
-    scrape(first, "/v1/users/1/profile")
-    _, text, _ = scrape(second)
+    await scrape(first, "/v1/users/1/profile")
+    _, text, _ = await scrape(second)
 
     assert "/metrics" not in first.openapi()["paths"]
     found = families(text)

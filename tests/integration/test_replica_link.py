@@ -17,7 +17,7 @@ from clients.cooldown import Cooldown
 from clients.policies import CooldownPolicy
 from clients.replicas import COOLDOWNS, PURGES, ReplicaLink
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 ORIGIN = "http://down.test"
 POLICY = CachePolicy(ttl=60)
@@ -62,7 +62,7 @@ async def replicas(url: str, count: int) -> AsyncIterator[list[Replica]]:
             await replica.link.aclose()
 
 
-def test_a_purge_reaches_every_replica_and_counts_those_that_purged(
+async def test_a_purge_reaches_every_replica_and_counts_those_that_purged(
     redis_server: RedisServer,
 ) -> None:
     async def scenario() -> None:
@@ -76,10 +76,10 @@ def test_a_purge_reaches_every_replica_and_counts_those_that_purged(
                 assert replica.cache.peek("users:/users/1?", POLICY) is not None
             assert sum(r.counters.tier_errors for r in (one, two, three)) == 0
 
-    asyncio.run(scenario())
+    await scenario()
 
 
-def test_a_cool_down_reaches_the_others_and_a_late_replica_reads_it(
+async def test_a_cool_down_reaches_the_others_and_a_late_replica_reads_it(
     redis_server: RedisServer,
 ) -> None:
     async def scenario() -> None:
@@ -95,10 +95,10 @@ def test_a_cool_down_reaches_the_others_and_a_late_replica_reads_it(
             # Not echoed back: the first replica started one cool-down, and announced it once.
             assert one.cooldown.started == 1
 
-    asyncio.run(scenario())
+    await scenario()
 
 
-def test_stray_messages_change_nothing_and_keep_the_subscription(
+async def test_stray_messages_change_nothing_and_keep_the_subscription(
     redis_server: RedisServer,
 ) -> None:
     async def scenario() -> None:
@@ -120,4 +120,4 @@ def test_stray_messages_change_nothing_and_keep_the_subscription(
             assert replica.cache.peek("products:/products/1?", POLICY) is not None
             assert not replica.cooldown.active
 
-    asyncio.run(scenario())
+    await scenario()

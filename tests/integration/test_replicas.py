@@ -1,8 +1,11 @@
 """Several replicas behave as one: real ``bff serve`` processes sharing a real redis-server.
 
-Each test starts three replicas (or one with two workers) on loopback ports, against the shared
-simulator, whose ``/__sim/stats`` count the downstream calls. Every wait polls a condition with a
-bound; nothing sleeps.
+Three replicas on loopback ports serve most of the module's tests (starting them is most of what
+these tests cost), each test finding them as if new: all subscribed, every tier empty. The
+rate-limit test starts three of its own (the cool-down it starts would outlast it), and the last
+test one replica with two workers; each of those has a redis-server of its own. All run against
+the shared simulator, whose ``/__sim/stats`` count the downstream calls. Every wait polls a
+condition with a bound; nothing sleeps.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import pytest
 import redis
 from support import RedisServer, ServeProcess, Simulator, bff_serves, wait_until
 
-pytestmark = pytest.mark.integration
+from simulator import BackgroundServer
+
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 ADMIN_TOKEN = "test-admin-token"
 PROFILE_CALLS = ("/users/{id}", "/carts/user/{id}", "/users/{id}/posts", "/users/{id}/todos")
@@ -35,10 +40,20 @@ ONE_EACH = dict.fromkeys(PROFILE_CALLS, 1)
 NONE = dict.fromkeys(PROFILE_CALLS, 0)
 
 
-@pytest.fixture
-def redis_server() -> Iterator[RedisServer]:
+@pytest.fixture(scope="module")
+def _redis_server() -> Iterator[RedisServer]:
     with RedisServer() as server:
         yield server
+
+
+@pytest.fixture
+def redis_server(_redis_server: RedisServer) -> RedisServer:
+    """The module's redis-server, running (an outage test stops and restarts it) and empty."""
+    if _redis_server.process is None:
+        _redis_server.start()
+    with redis.Redis.from_url(_redis_server.url) as direct:
+        direct.flushdb()
+    return _redis_server
 
 
 def replica_settings(redis_server: RedisServer) -> dict[str, str]:
@@ -57,11 +72,43 @@ def replica_settings(redis_server: RedisServer) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def _replicas(
+    simulator_server: BackgroundServer,
+    _redis_server: RedisServer,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[list[ServeProcess]]:
+    directory = tmp_path_factory.mktemp("replicas")
+    settings = replica_settings(_redis_server)
+    with bff_serves(simulator_server.url, directory, 3, **settings) as serves:
+        yield serves
+
+
 @pytest.fixture
 def replicas(
-    sim: Simulator, redis_server: RedisServer, tmp_path: Path
+    _replicas: list[ServeProcess], redis_server: RedisServer, sim: Simulator
+) -> list[ServeProcess]:
+    """The module's replicas as if new: all subscribed, their in-process tiers purged (and
+    Redis's emptied by ``redis_server``). No test on them leaves other state behind (the
+    rate-limit test, whose cool-down would outlast it, has replicas of its own)."""
+    assert wait_until(lambda: purge(_replicas[0]) == 3, within=10), "not all subscribed"
+    sim.clear()
+    return _replicas
+
+
+@pytest.fixture
+def own_redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, for replicas of the test's own: the module's replicas,
+    subscribed to the module's, would answer their purges and hear their cool-downs."""
+    with RedisServer() as server:
+        yield server
+
+
+@pytest.fixture
+def own_replicas(
+    sim: Simulator, own_redis_server: RedisServer, tmp_path: Path
 ) -> Iterator[list[ServeProcess]]:
-    with bff_serves(sim.url, tmp_path, 3, **replica_settings(redis_server)) as serves:
+    with bff_serves(sim.url, tmp_path, 3, **replica_settings(own_redis_server)) as serves:
         assert wait_until(lambda: purge(serves[0]) == 3, within=10), "not all subscribed"
         sim.clear()
         yield serves
@@ -84,7 +131,7 @@ def get(serve: ServeProcess, path: str) -> httpx.Response:
     return httpx.get(serve.url + path, timeout=10)
 
 
-def get_concurrently(urls: list[str], n: int) -> list[httpx.Response]:
+async def get_concurrently(urls: list[str], n: int) -> list[httpx.Response]:
     """``n`` concurrent requests to each of ``urls``, each on its own connection."""
 
     async def run() -> list[httpx.Response]:
@@ -93,7 +140,7 @@ def get_concurrently(urls: list[str], n: int) -> list[httpx.Response]:
             requests = [client.get(url) for url in urls for _ in range(n)]
             return list(await asyncio.gather(*requests))
 
-    return asyncio.run(run())
+    return await run()
 
 
 def cooling_down(serve: ServeProcess, service: str) -> bool:
@@ -130,9 +177,9 @@ def test_a_purge_through_one_replica_empties_every_replica(
 
 
 def test_a_rate_limit_seen_by_one_replica_stops_them_all(
-    replicas: list[ServeProcess], sim: Simulator
+    own_replicas: list[ServeProcess], sim: Simulator
 ) -> None:
-    first, second, third = replicas
+    first, second, third = own_replicas
     sim.faults({"path": "/users/1", "status": 429, "retry_after": 5, "times": 1})
     refused = get(first, profile(1))
     assert refused.status_code == 429 or refused.status_code >= 500, refused.text
@@ -148,12 +195,12 @@ def test_a_rate_limit_seen_by_one_replica_stops_them_all(
         assert 0 < int(answer.headers["Retry-After"]) <= 5
 
 
-def test_a_cold_screen_asked_of_every_replica_at_once_costs_one_call_per_resource(
+async def test_a_cold_screen_asked_of_every_replica_at_once_costs_one_call_per_resource(
     replicas: list[ServeProcess], sim: Simulator
 ) -> None:
     # Slow enough that all 300 requests arrive while the first calls are out.
     sim.faults({"path": "/users/7", "mode": "delay", "delay_ms": 300})
-    answers = get_concurrently([serve.url + profile(7) for serve in replicas], 100)
+    answers = await get_concurrently([serve.url + profile(7) for serve in replicas], 100)
     assert [a.status_code for a in answers] == [200] * 300
     assert {a.json()["user"]["id"] for a in answers} == {7}
     assert profile_calls(sim, 7) == ONE_EACH
@@ -200,9 +247,10 @@ def test_replicas_serve_through_a_redis_outage_and_share_again_after_it(
     assert wait_until(lambda: shared(next(users)), within=10)
 
 
-def test_two_workers_on_one_host_share_like_two_replicas(
-    sim: Simulator, redis_server: RedisServer, tmp_path: Path
+async def test_two_workers_on_one_host_share_like_two_replicas(
+    sim: Simulator, own_redis_server: RedisServer, tmp_path: Path
 ) -> None:
+    redis_server = own_redis_server
     settings = replica_settings(redis_server)
     with bff_serves(sim.url, tmp_path, 1, "--workers", "2", **settings) as (serve,):
         assert wait_until(lambda: serve.output().count("Application startup complete") == 2)
@@ -210,7 +258,7 @@ def test_two_workers_on_one_host_share_like_two_replicas(
         sim.clear()
 
         sim.faults({"path": "/users/7", "mode": "delay", "delay_ms": 300})
-        answers = get_concurrently([serve.url + profile(7)], 200)
+        answers = await get_concurrently([serve.url + profile(7)], 200)
         assert [a.status_code for a in answers] == [200] * 200
         assert profile_calls(sim, 7) == ONE_EACH
 
@@ -219,7 +267,7 @@ def test_two_workers_on_one_host_share_like_two_replicas(
             direct.flushdb()
         sim.clear()
         # The purge reached both (2 acknowledged); the next answers are cold again, one call.
-        answers = get_concurrently([serve.url + profile(7)], 20)
+        answers = await get_concurrently([serve.url + profile(7)], 20)
         assert [a.status_code for a in answers] == [200] * 20
         assert profile_calls(sim, 7) == ONE_EACH
 

@@ -15,7 +15,7 @@ from clients.cache import CacheCounters
 from clients.shared_cache import LEASES, POLL_SECONDS, SharedCacheTier
 from schemas.downstream import Category, Quote
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 QUOTE = TypeAdapter(Quote)
 
@@ -38,7 +38,7 @@ class Clocks:
         return self.wall
 
 
-def test_entries_round_trip_with_their_age(redis_server: RedisServer) -> None:
+async def test_entries_round_trip_with_their_age(redis_server: RedisServer) -> None:
     clocks = Clocks()
     counters = CacheCounters()
 
@@ -64,11 +64,11 @@ def test_entries_round_trip_with_their_age(redis_server: RedisServer) -> None:
         await writer.aclose()
         await reader.aclose()
 
-    asyncio.run(scenario())
+    await scenario()
     assert counters.tier_errors == 0
 
 
-def test_purge_by_prefix(redis_server: RedisServer) -> None:
+async def test_purge_by_prefix(redis_server: RedisServer) -> None:
     async def scenario() -> tuple[int, int]:
         tier = SharedCacheTier(redis_server.url, counters=CacheCounters())
         quote = Quote(id=1, quote="q", author="a")
@@ -79,10 +79,10 @@ def test_purge_by_prefix(redis_server: RedisServer) -> None:
         await tier.aclose()
         return dropped, rest
 
-    assert asyncio.run(scenario()) == (2, 1)
+    assert await scenario() == (2, 1)
 
 
-def test_an_outage_is_counted_logged_and_then_skipped(
+async def test_an_outage_is_counted_logged_and_then_skipped(
     redis_server: RedisServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     clocks = Clocks()
@@ -105,7 +105,7 @@ def test_an_outage_is_counted_logged_and_then_skipped(
         await tier.aclose()
 
     with caplog.at_level(logging.WARNING, logger="bff.cache"):
-        asyncio.run(scenario())
+        await scenario()
     assert "shared cache tier unavailable" in caplog.text
 
 
@@ -125,7 +125,7 @@ class SteppedSleep:
         await asyncio.sleep(0)  # let the other replica's Redis round trips run
 
 
-def test_one_replica_loads_a_cold_key_and_the_other_takes_its_answer(
+async def test_one_replica_loads_a_cold_key_and_the_other_takes_its_answer(
     redis_server: RedisServer,
 ) -> None:
     clocks = Clocks()
@@ -169,13 +169,13 @@ def test_one_replica_loads_a_cold_key_and_the_other_takes_its_answer(
         await waiter.aclose()
         return values
 
-    assert asyncio.run(scenario()) == [quote, quote]
+    assert await scenario() == [quote, quote]
     assert loads == ["holder"]
     assert counters.lease_joins == 1
     assert counters.tier_errors == 0
 
 
-def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
+async def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
     redis_server: RedisServer,
 ) -> None:
     clocks = Clocks()
@@ -209,7 +209,7 @@ def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
         await tier.aclose()
         return value
 
-    assert asyncio.run(scenario()) == quote
+    assert await scenario() == quote
     assert loads == ["own call"]
     assert sleep.polls == round(0.5 / POLL_SECONDS)
     assert counters.lease_joins == 0

@@ -25,7 +25,7 @@ from support import (
 from bff.app import create_app
 from simulator import BackgroundServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 MiB = 1024 * 1024
 
@@ -166,7 +166,7 @@ def test_200_mib_stream_keeps_memory_flat(streaming_bff: tuple[FastAPI, str]) ->
     assert wait_until(lambda: _in_use(app) == 0)
 
 
-def test_clients_that_disconnect_mid_stream_leave_no_busy_connection(
+async def test_clients_that_disconnect_mid_stream_leave_no_busy_connection(
     streaming_bff: tuple[FastAPI, str],
 ) -> None:
     app, url = streaming_bff
@@ -185,11 +185,12 @@ def test_clients_that_disconnect_mid_stream_leave_no_busy_connection(
     async def hundred_clients() -> None:
         await asyncio.gather(*(read_a_little_then_leave() for _ in range(100)))
 
-    asyncio.run(hundred_clients())
+    await hundred_clients()
 
     assert wait_until(lambda: _in_use(app) == 0), f"{_in_use(app)} pooled connections still busy"
     # And the pool still serves.
-    assert httpx.get(f"{url}/v1/products/1/image").status_code == 200
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{url}/v1/products/1/image")).status_code == 200
 
 
 def test_downstream_reset_mid_stream_ends_the_response_and_is_logged(
@@ -257,7 +258,9 @@ def test_export_first_page_failure_is_a_problem(
     assert_problem(httpx.get(f"{url}/v1/export/products.ndjson"), 502)
 
 
-def test_export_fetches_the_next_page_only_after_the_previous_was_sent(sim: Simulator) -> None:
+async def test_export_fetches_the_next_page_only_after_the_previous_was_sent(
+    sim: Simulator,
+) -> None:
     """Backpressure: while the frontend's socket accepts nothing, paging stops."""
     app = create_app(settings_for(sim.url, export_page_size=10))
     observed: dict[str, int] = {}
@@ -302,7 +305,7 @@ def test_export_fetches_the_next_page_only_after_the_previous_was_sent(sim: Simu
             await task
             observed["at_end"] = await asyncio.to_thread(sim.route_count, "/products")
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert observed["while_blocked"] == 2, "page 1 sent, page 2 fetched and waiting to be sent"
     assert observed["at_end"] == 20

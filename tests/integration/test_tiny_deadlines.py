@@ -22,7 +22,7 @@ from support import Simulator, pool_in_use, settings_for
 from bff.app import create_app
 from simulator import BackgroundServer
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 ATTACKERS = 16
 ATTACK_SECONDS = 3.0
@@ -71,13 +71,13 @@ async def _attack(url: str, app: FastAPI) -> tuple[httpx.Response, Counter[int],
     return innocent, statuses, peak
 
 
-def test_tiny_deadlines_do_not_starve_an_ordinary_request(
+async def test_tiny_deadlines_do_not_starve_an_ordinary_request(
     guarded_bff: tuple[str, FastAPI], sim: Simulator
 ) -> None:
     url, app = guarded_bff
     sim.faults({"path": "*", "mode": "delay", "delay_ms": DOWNSTREAM_DELAY_MS})
 
-    innocent, statuses, peak = asyncio.run(_attack(url, app))
+    innocent, statuses, peak = await _attack(url, app)
 
     calls = sim.stats()["total"]
     print(

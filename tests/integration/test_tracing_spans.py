@@ -7,7 +7,6 @@ global provider is set, so this app's spans are the only ones it sees.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +22,7 @@ from support import in_process, settings_for
 from bff.app import create_app
 from simulator import BackgroundServer, create_simulator_app
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 # What the frontend sends: its own trace, which the BFF's spans must join.
 FRONTEND_TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -71,7 +70,7 @@ def downstream(
         control.delete("/__sim/faults").raise_for_status()
 
 
-def _traced_profile(
+async def _traced_profile(
     url: str, http_transport: str, headers: dict[str, str]
 ) -> tuple[httpx.Response, list[ReadableSpan]]:
     exporter = InMemorySpanExporter()
@@ -84,7 +83,7 @@ def _traced_profile(
         async with in_process(app) as (client, _):
             return await client.get("/v1/users/1/profile", headers=headers)
 
-    response = asyncio.run(scenario())
+    response = await scenario()
     spans = list(exporter.get_finished_spans())
     provider.shutdown()
     return response, spans
@@ -95,7 +94,7 @@ def _attr(span: ReadableSpan, name: str) -> Any:
     return span.attributes.get(name)
 
 
-def test_a_screen_traces_its_calls_and_attempts_and_propagates_traceparent(
+async def test_a_screen_traces_its_calls_and_attempts_and_propagates_traceparent(
     downstream: tuple[str, TraceparentRecorder, httpx.Client], http_transport: str
 ) -> None:
     url, recorder, control = downstream
@@ -105,7 +104,9 @@ def test_a_screen_traces_its_calls_and_attempts_and_propagates_traceparent(
         json={"rules": [{"path": "/users/1/todos", "status": 503, "times": 1}]},
     ).raise_for_status()
 
-    response, spans = _traced_profile(url, http_transport, {"traceparent": FRONTEND_TRACEPARENT})
+    response, spans = await _traced_profile(
+        url, http_transport, {"traceparent": FRONTEND_TRACEPARENT}
+    )
 
     assert response.status_code == 200, response.text
     assert response.json()["meta"]["partial"] is False
@@ -165,7 +166,7 @@ def test_a_screen_traces_its_calls_and_attempts_and_propagates_traceparent(
         assert parent_id in attempt_ids
 
 
-def test_a_failed_call_is_an_error_span_with_its_code(
+async def test_a_failed_call_is_an_error_span_with_its_code(
     downstream: tuple[str, TraceparentRecorder, httpx.Client], http_transport: str
 ) -> None:
     url, _, control = downstream
@@ -173,7 +174,7 @@ def test_a_failed_call_is_an_error_span_with_its_code(
         "/__sim/faults", json={"rules": [{"path": "/users/1/posts", "status": 404}]}
     ).raise_for_status()
 
-    response, spans = _traced_profile(url, http_transport, {})
+    response, spans = await _traced_profile(url, http_transport, {})
 
     assert response.status_code == 200
     [posts] = [s for s in spans if _attr(s, "bff.downstream.operation") == "users.posts"]
@@ -186,7 +187,7 @@ def test_a_failed_call_is_an_error_span_with_its_code(
     assert server.parent is None
 
 
-def test_without_a_provider_nothing_is_traced_or_propagated(
+async def test_without_a_provider_nothing_is_traced_or_propagated(
     downstream: tuple[str, TraceparentRecorder, httpx.Client], http_transport: str
 ) -> None:
     url, recorder, _ = downstream
@@ -196,6 +197,6 @@ def test_without_a_provider_nothing_is_traced_or_propagated(
         async with in_process(app) as (client, _):
             return await client.get("/v1/users/1/profile")
 
-    assert asyncio.run(scenario()).status_code == 200
+    assert (await scenario()).status_code == 200
     assert len(recorder.seen) == 4
     assert {traceparent for _, traceparent in recorder.seen} == {None}

@@ -34,7 +34,7 @@ from clients.errors import (
     Unavailable,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 
 @dataclass(frozen=True)
@@ -94,15 +94,15 @@ async def _raw_error(settings: Settings, url: str) -> type[BaseException] | int:
 
 
 @pytest.mark.parametrize("name", FAULTS)
-def test_a_fault_is_the_same_error_whatever_the_transport(
+async def test_a_fault_is_the_same_error_whatever_the_transport(
     sim: Simulator, http_transport: str, name: str
 ) -> None:
     fault = FAULTS[name]
     sim.faults(*fault.rules)
     settings = _settings(sim.url, http_transport)
 
-    raw = asyncio.run(_raw_error(settings, f"{sim.url}/users/1"))
-    error = asyncio.run(_typed_error(settings))
+    raw = await _raw_error(settings, f"{sim.url}/users/1")
+    error = await _typed_error(settings)
 
     assert raw == (fault.raised or fault.status)
     assert type(error) is fault.kind, repr(error)
@@ -118,18 +118,18 @@ def _refusing_url() -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
 
 
-def test_a_refused_connection_is_a_connect_error(http_transport: str) -> None:
+async def test_a_refused_connection_is_a_connect_error(http_transport: str) -> None:
     with _refusing_url() as url:
         settings = _settings(url, http_transport)
 
-        raw = asyncio.run(_raw_error(settings, f"{url}/users/1"))
-        error = asyncio.run(_typed_error(settings))
+        raw = await _raw_error(settings, f"{url}/users/1")
+        error = await _typed_error(settings)
 
     assert raw is httpx.ConnectError
     assert type(error) is Unavailable
 
 
-def test_a_connection_closed_before_any_answer_is_sent_once(http_transport: str) -> None:
+async def test_a_connection_closed_before_any_answer_is_sent_once(http_transport: str) -> None:
     """aiohttp silently resends an idempotent request once when the connection drops before the
     response; the transport turns that off, so retries stay the pipeline's (counted) business."""
 
@@ -149,7 +149,7 @@ def test_a_connection_closed_before_any_answer_is_sent_once(http_transport: str)
             raw = await _raw_error(_settings(url, http_transport), f"{url}/users/1")
         return raw, requests
 
-    raw, requests = asyncio.run(scenario())
+    raw, requests = await scenario()
 
     assert raw is httpx.RemoteProtocolError
     assert requests == 1
@@ -163,7 +163,7 @@ async def _until(condition: Callable[[], bool], *, within: float = 5.0) -> None:
         await asyncio.sleep(0.005)
 
 
-def test_an_exhausted_pool_is_a_pool_timeout(sim: Simulator, http_transport: str) -> None:
+async def test_an_exhausted_pool_is_a_pool_timeout(sim: Simulator, http_transport: str) -> None:
     settings = _settings(
         sim.url, http_transport, pool_max_connections=1, pool_max_keepalive=1, pool_timeout=0.1
     )
@@ -185,14 +185,16 @@ def test_an_exhausted_pool_is_a_pool_timeout(sim: Simulator, http_transport: str
             await asyncio.gather(slow, return_exceptions=True)
         return raised, caught.value
 
-    raised, error = asyncio.run(scenario())
+    raised, error = await scenario()
 
     assert raised is httpx.PoolTimeout
     assert type(error) is Unavailable
     assert error.retryable is False, "waiting longer for a congested pool makes it worse"
 
 
-def test_cancelled_calls_give_back_every_pool_slot(sim: Simulator, http_transport: str) -> None:
+async def test_cancelled_calls_give_back_every_pool_slot(
+    sim: Simulator, http_transport: str
+) -> None:
     """200 calls queued on a pool of 4, all cancelled mid-flight: nothing stays held, and the
     pool goes on serving."""
     settings = _settings(sim.url, http_transport, pool_max_connections=4, pool_max_keepalive=4)
@@ -222,7 +224,7 @@ def test_cancelled_calls_give_back_every_pool_slot(sim: Simulator, http_transpor
             assert (usage.in_use, usage.waiting) == (0, 0), usage
             assert 1 <= usage.idle <= 4
 
-    asyncio.run(scenario())
+    await scenario()
 
 
 async def _cancelled_at_random(http: httpx.AsyncClient, url: str, rng: random.Random) -> int:
@@ -240,7 +242,7 @@ async def _cancelled_at_random(http: httpx.AsyncClient, url: str, rng: random.Ra
     return sum(outcomes)
 
 
-def test_cancellation_at_random_moments_leaks_no_slot_with_aiohttp(sim: Simulator) -> None:
+async def test_cancellation_at_random_moments_leaks_no_slot_with_aiohttp(sim: Simulator) -> None:
     """Cancelled while queued, connecting, sending or reading: the aiohttp pool gives every slot
     back. (httpcore 1.0 can keep one in this storm, encode/httpcore#1093; bench/ reports it.)"""
     settings = _settings(
@@ -259,10 +261,10 @@ def test_cancellation_at_random_moments_leaks_no_slot_with_aiohttp(sim: Simulato
             answers = await asyncio.gather(*(http.get(f"{sim.url}/users/1") for _ in range(20)))
             assert {answer.status_code for answer in answers} == {200}
 
-    asyncio.run(scenario())
+    await scenario()
 
 
-def test_headers_left_out_stay_out_and_none_is_added(http_transport: str) -> None:
+async def test_headers_left_out_stay_out_and_none_is_added(http_transport: str) -> None:
     """What goes on the wire is what httpx asked for: no User-Agent, Accept or Content-Type of
     the transport's own when a request leaves them out, and the client's own sent once."""
 
@@ -309,7 +311,7 @@ def test_headers_left_out_stay_out_and_none_is_added(http_transport: str) -> Non
             await asyncio.gather(*handlers)
         return seen
 
-    bare, raw_body, client = asyncio.run(scenario())
+    bare, raw_body, client = await scenario()
 
     for added in ("user-agent", "accept", "accept-encoding", "content-type"):
         assert added not in bare, added

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
+import pytest
 import respx
 from support import in_process, settings_for
 
 from bff.app import create_app
+
+pytestmark = pytest.mark.anyio
 
 USER = {
     "id": 1,
@@ -26,7 +28,7 @@ def _empty(resource: str) -> dict[str, Any]:
     return {resource: [], "total": 0, "skip": 0, "limit": 0}
 
 
-def test_one_shared_client_serves_every_call_and_is_closed_on_shutdown() -> None:
+async def test_one_shared_client_serves_every_call_and_is_closed_on_shutdown() -> None:
     router = respx.Router(base_url="http://down.test", assert_all_called=True)
     router.get("/users/1").respond(json=USER)
     router.get("/carts/user/1").respond(json=_empty("carts"))
@@ -44,7 +46,7 @@ def test_one_shared_client_serves_every_call_and_is_closed_on_shutdown() -> None
             assert not http.is_closed
         return http, first, second
 
-    http, first, second = asyncio.run(scenario())
+    http, first, second = await scenario()
 
     assert http.is_closed, "the lifespan closes the pool on shutdown"
     assert first.status_code == second.status_code == 200
@@ -56,7 +58,7 @@ def test_one_shared_client_serves_every_call_and_is_closed_on_shutdown() -> None
     assert request.headers["x-request-id"] == second.headers["x-request-id"]
 
 
-def test_pool_settings_reach_the_client() -> None:
+async def test_pool_settings_reach_the_client() -> None:
     app = create_app(
         settings_for(
             "http://down.test",
@@ -72,7 +74,7 @@ def test_pool_settings_reach_the_client() -> None:
             http: httpx.AsyncClient = state["http"]
             return http
 
-    http = asyncio.run(scenario())
+    http = await scenario()
 
     pool = http._transport._pool  # type: ignore[attr-defined]
     assert pool._max_connections == 7
@@ -81,7 +83,7 @@ def test_pool_settings_reach_the_client() -> None:
     assert http._trust_env is False
 
 
-def test_the_shared_client_never_keeps_a_users_cookies() -> None:
+async def test_the_shared_client_never_keeps_a_users_cookies() -> None:
     """DummyJSON's login sets session cookies; a shared client must not replay them for others."""
     router = respx.Router(base_url="http://down.test", assert_all_called=True)
     login = router.post("/auth/login").respond(
@@ -111,5 +113,5 @@ def test_the_shared_client_never_keeps_a_users_cookies() -> None:
                 assert response.status_code == 200, response.text
             return len(state["http"].cookies.jar)
 
-    assert asyncio.run(scenario()) == 0
+    assert await scenario() == 0
     assert "cookie" not in login.calls.last.request.headers

@@ -16,11 +16,6 @@ pytestmark = pytest.mark.anyio
 ASSET_URL = re.compile(r"""(?:src|href)=["']([^"']+)["']|url: ?["']([^"']+)["']""")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.mark.parametrize(
     ("page", "assets"),
     [

@@ -3,7 +3,6 @@ start of a shutdown; breaker states reported without calling any downstream."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import httpx
@@ -14,6 +13,8 @@ from support import USER, in_process, settings_for
 from bff.app import create_app
 from bff.lifecycle import Phase, lifecycle_of
 from clients import SERVICES
+
+pytestmark = pytest.mark.anyio
 
 
 def _downstream(users_status: int = 200) -> respx.Router:
@@ -28,7 +29,7 @@ def _downstream(users_status: int = 200) -> respx.Router:
     return router
 
 
-def test_probes_follow_the_lifecycle_and_never_call_a_downstream(
+async def test_probes_follow_the_lifecycle_and_never_call_a_downstream(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     router = _downstream()
@@ -65,7 +66,7 @@ def test_probes_follow_the_lifecycle_and_never_call_a_downstream(
             return http
 
     with caplog.at_level(logging.INFO, logger="bff.lifecycle"):
-        http = asyncio.run(scenario())
+        http = await scenario()
 
     assert lifecycle.phase is Phase.STOPPED
     assert http.is_closed
@@ -74,7 +75,7 @@ def test_probes_follow_the_lifecycle_and_never_call_a_downstream(
     assert router.calls.call_count == 4
 
 
-def test_readiness_reports_an_open_breaker_but_stays_ready() -> None:
+async def test_readiness_reports_an_open_breaker_but_stays_ready() -> None:
     """One failing dependency must not take every replica out of rotation: screens answer it
     with partial responses and fast failures, which is the breaker's job, not the balancer's."""
     router = _downstream(users_status=503)
@@ -88,7 +89,7 @@ def test_readiness_reports_an_open_breaker_but_stays_ready() -> None:
             assert (await client.get("/v1/users/1/profile")).status_code == 502
             return await client.get("/readyz")
 
-    ready = asyncio.run(scenario())
+    ready = await scenario()
     assert ready.status_code == 200
     breakers = ready.json()["breakers"]
     assert breakers["users"] == "open"

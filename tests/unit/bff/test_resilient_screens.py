@@ -18,6 +18,8 @@ from bff.app import create_app
 from bff.observability import SERVER_TIMING_MAX_CALLS, server_timing
 from clients.record import CallRecord
 
+pytestmark = pytest.mark.anyio
+
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2lnbmF0dXJlLXNlY3JldA"
 
 
@@ -34,7 +36,7 @@ def profile_router() -> respx.Router:
     return router
 
 
-def run(
+async def run(
     router: respx.Router,
     requests: Callable[[httpx.AsyncClient], Any],
     **settings: Any,
@@ -49,7 +51,7 @@ def run(
         async with in_process(app) as (client, _):
             return await requests(client)
 
-    return asyncio.run(scenario())
+    return await scenario()
 
 
 def get(path: str, **kwargs: Any) -> Callable[[httpx.AsyncClient], Any]:
@@ -59,8 +61,8 @@ def get(path: str, **kwargs: Any) -> Callable[[httpx.AsyncClient], Any]:
     return call
 
 
-def test_a_complete_screen_has_server_timing_and_no_partial_header() -> None:
-    response = run(profile_router(), get("/v1/users/1/profile"))
+async def test_a_complete_screen_has_server_timing_and_no_partial_header() -> None:
+    response = await run(profile_router(), get("/v1/users/1/profile"))
 
     assert response.status_code == 200
     assert "x-bff-partial" not in response.headers
@@ -73,11 +75,11 @@ def test_a_complete_screen_has_server_timing_and_no_partial_header() -> None:
     assert re.fullmatch(r"total;dur=\d+\.\d", entries[4])
 
 
-def test_an_optional_failure_is_typed_and_flagged_in_a_header() -> None:
+async def test_an_optional_failure_is_typed_and_flagged_in_a_header() -> None:
     router = profile_router()
     route = router.get("/users/1/posts").respond(503, json={"message": "down"})
 
-    response = run(router, get("/v1/users/1/profile"))
+    response = await run(router, get("/v1/users/1/profile"))
 
     assert response.status_code == 200
     assert response.headers["x-bff-partial"] == "true"
@@ -113,13 +115,13 @@ def test_an_optional_failure_is_typed_and_flagged_in_a_header() -> None:
     ],
     ids=["429", "malformed", "drift", "read-timeout"],
 )
-def test_each_failure_kind_has_its_section_status(
+async def test_each_failure_kind_has_its_section_status(
     answer: httpx.Response | Exception, section_status: str, retryable: bool
 ) -> None:
     router = profile_router()
     router.get("/users/1/todos").mock(side_effect=[answer] * 3)
 
-    body = run(router, get("/v1/users/1/profile")).json()
+    body = (await run(router, get("/v1/users/1/profile"))).json()
 
     todos = body["meta"]["sections"]["todos"]
     assert todos["status"] == section_status
@@ -127,7 +129,7 @@ def test_each_failure_kind_has_its_section_status(
     assert todos["retryable"] is retryable
 
 
-def test_an_open_circuit_is_reported_as_such() -> None:
+async def test_an_open_circuit_is_reported_as_such() -> None:
     router = profile_router()
     route = router.get("/carts/user/1").respond(503)  # the only carts call of the screen
 
@@ -136,7 +138,9 @@ def test_an_open_circuit_is_reported_as_such() -> None:
         second = await client.get("/v1/users/1/profile")
         return first, second
 
-    first, second = run(router, twice, breaker_consecutive_failures=3, breaker_open_seconds=30)
+    first, second = await run(
+        router, twice, breaker_consecutive_failures=3, breaker_open_seconds=30
+    )
 
     assert first.json()["meta"]["sections"]["carts"]["status"] == "unavailable"
     carts = second.json()["meta"]["sections"]["carts"]
@@ -149,14 +153,16 @@ def test_an_open_circuit_is_reported_as_such() -> None:
     assert 'desc="GET /carts/user/1 circuit_open"' in second.headers["server-timing"]
 
 
-def test_a_required_section_behind_an_open_circuit_is_a_503_with_retry_after() -> None:
+async def test_a_required_section_behind_an_open_circuit_is_a_503_with_retry_after() -> None:
     router = respx.Router(base_url="http://down.test", assert_all_called=False)
     route = router.get("/carts/1").respond(503)
 
     async def twice(client: httpx.AsyncClient) -> tuple[httpx.Response, httpx.Response]:
         return await client.get("/v1/carts/1"), await client.get("/v1/carts/1")
 
-    first, second = run(router, twice, breaker_consecutive_failures=3, breaker_open_seconds=7.2)
+    first, second = await run(
+        router, twice, breaker_consecutive_failures=3, breaker_open_seconds=7.2
+    )
 
     assert_problem(first, 502)
     body = assert_problem(second, 503)
@@ -167,20 +173,20 @@ def test_a_required_section_behind_an_open_circuit_is_a_503_with_retry_after() -
 
 
 @pytest.mark.parametrize(("header", "expected"), [({"Retry-After": "12"}, "12"), ({}, "1")])
-def test_a_rate_limited_required_section_is_a_503_with_retry_after(
+async def test_a_rate_limited_required_section_is_a_503_with_retry_after(
     header: dict[str, str], expected: str
 ) -> None:
     router = profile_router()
     router.get("/users/1").respond(429, headers=header)
 
-    response = run(router, get("/v1/users/1/profile"), retry_after_max=0.5)
+    response = await run(router, get("/v1/users/1/profile"), retry_after_max=0.5)
 
     assert_problem(response, 503)
     assert response.headers["retry-after"] == expected
     assert "x-bff-partial" not in response.headers
 
 
-def test_a_required_section_past_the_deadline_is_a_504() -> None:
+async def test_a_required_section_past_the_deadline_is_a_504() -> None:
     router = profile_router()
 
     async def hang(request: httpx.Request) -> httpx.Response:
@@ -189,21 +195,21 @@ def test_a_required_section_past_the_deadline_is_a_504() -> None:
 
     router.get("/users/1").mock(side_effect=hang)
 
-    response = run(router, get("/v1/users/1/profile", headers={"X-Request-Timeout": "0.05"}))
+    response = await run(router, get("/v1/users/1/profile", headers={"X-Request-Timeout": "0.05"}))
 
     body = assert_problem(response, 504)
     assert body["downstream"] == "users"
     assert "users;dur=" in response.headers["server-timing"]
 
 
-def test_failed_calls_are_logged_with_the_request_id_and_never_the_token(
+async def test_failed_calls_are_logged_with_the_request_id_and_never_the_token(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     router = profile_router()
     router.get("/auth/me").respond(503, json={"message": f"token {TOKEN} rejected"})
     caplog.set_level(logging.INFO)
 
-    response = run(
+    response = await run(
         router,
         get("/v1/me", headers={"Authorization": f"Bearer {TOKEN}", "X-Request-ID": "req-42"}),
     )

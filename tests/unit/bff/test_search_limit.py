@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
@@ -10,6 +9,8 @@ import pytest
 from support import in_process, settings_for
 
 from bff.app import create_app
+
+pytestmark = pytest.mark.anyio
 
 KINDS = {
     "/products/search": "products",
@@ -19,7 +20,7 @@ KINDS = {
 }
 
 
-def _limits_asked(query: dict[str, Any], **settings: Any) -> dict[str, str]:
+async def _limits_asked(query: dict[str, Any], **settings: Any) -> dict[str, str]:
     """Search once; the ``limit`` each downstream search was asked for, by path."""
     asked: dict[str, str] = {}
 
@@ -36,15 +37,15 @@ def _limits_asked(query: dict[str, Any], **settings: Any) -> dict[str, str]:
         async with in_process(app) as (client, _):
             return await client.get("/v1/search", params=query)
 
-    response = asyncio.run(scenario())
+    response = await scenario()
     assert response.status_code == 200, response.text
     return asked
 
 
 @pytest.mark.parametrize(("setting", "expected"), [({}, "5"), ({"search_limit": 12}, "12")])
-def test_the_setting_is_the_default_per_kind(setting: dict[str, int], expected: str) -> None:
-    assert _limits_asked({"q": "a"}, **setting) == dict.fromkeys(KINDS, expected)
+async def test_the_setting_is_the_default_per_kind(setting: dict[str, int], expected: str) -> None:
+    assert await _limits_asked({"q": "a"}, **setting) == dict.fromkeys(KINDS, expected)
 
 
-def test_the_frontends_limit_wins_over_the_setting() -> None:
-    assert _limits_asked({"q": "a", "limit": 3}, search_limit=12) == dict.fromkeys(KINDS, "3")
+async def test_the_frontends_limit_wins_over_the_setting() -> None:
+    assert await _limits_asked({"q": "a", "limit": 3}, search_limit=12) == dict.fromkeys(KINDS, "3")

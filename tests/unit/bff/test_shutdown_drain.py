@@ -17,6 +17,8 @@ import pytest
 
 from bff.lifecycle import Lifecycle, Phase, drain_on_signals
 
+pytestmark = pytest.mark.anyio
+
 
 class ServerHandler:
     """Stands in for uvicorn's ``handle_exit``."""
@@ -55,7 +57,7 @@ def _ready() -> Lifecycle:
     return lifecycle
 
 
-def test_sigterm_drains_first_then_reaches_the_server_once(server: ServerHandler) -> None:
+async def test_sigterm_drains_first_then_reaches_the_server_once(server: ServerHandler) -> None:
     lifecycle = _ready()
 
     async def scenario() -> None:
@@ -66,11 +68,11 @@ def test_sigterm_drains_first_then_reaches_the_server_once(server: ServerHandler
         assert server.received == [], "the server keeps serving during the drain"
         await asyncio.wait_for(server.event.wait(), timeout=10)
 
-    asyncio.run(scenario())
+    await scenario()
     assert server.received == [signal.SIGTERM]
 
 
-def test_a_second_sigterm_ends_the_drain_at_once(server: ServerHandler) -> None:
+async def test_a_second_sigterm_ends_the_drain_at_once(server: ServerHandler) -> None:
     lifecycle = _ready()
 
     async def scenario() -> None:
@@ -80,7 +82,7 @@ def test_a_second_sigterm_ends_the_drain_at_once(server: ServerHandler) -> None:
         _deliver(signal.SIGTERM)
         assert server.received == [signal.SIGTERM]
 
-    asyncio.run(scenario())
+    await scenario()
 
 
 def test_without_a_drain_sigterm_reaches_the_server_at_once(server: ServerHandler) -> None:

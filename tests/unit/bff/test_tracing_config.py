@@ -3,7 +3,6 @@ they say. (The span tree itself: tests/integration/test_tracing_spans.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import httpx
@@ -16,6 +15,8 @@ from support import in_process, settings_for
 
 from bff.app import create_app
 from bff.tracing import provider_from_env
+
+pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
@@ -103,7 +104,7 @@ def test_an_app_without_a_provider_installs_no_instrumentation() -> None:
     assert not getattr(app, "_is_instrumented_by_opentelemetry", False)
 
 
-def test_probes_and_scrapes_are_not_traced_but_screens_are() -> None:
+async def test_probes_and_scrapes_are_not_traced_but_screens_are() -> None:
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
@@ -120,7 +121,7 @@ def test_probes_and_scrapes_are_not_traced_but_screens_are() -> None:
             assert not exporter.get_finished_spans()
             await client.get("/v1/users/1/profile")
 
-    asyncio.run(scenario())
+    await scenario()
     assert {span.name for span in exporter.get_finished_spans()} >= {
         "GET /v1/users/{user_id}/profile",
         "users.get",

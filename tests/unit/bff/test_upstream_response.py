@@ -18,6 +18,8 @@ from clients.media import MediaStream
 from clients.policies import BreakerPolicy, ServicePolicy
 from clients.record import CallRecord
 
+pytestmark = pytest.mark.anyio
+
 
 class _Body(httpx.AsyncByteStream):
     """A downstream body that yields ``chunks`` and then, if ``stall``, never ends."""
@@ -59,7 +61,7 @@ def _relay(upstream: httpx.Response, *, idle_timeout: float = 30.0) -> UpstreamR
 SCOPE = {"type": "http", "asgi": {"spec_version": "2.3"}, "path": "/v1/media/x.png"}
 
 
-def test_body_is_relayed_and_the_upstream_closed() -> None:
+async def test_body_is_relayed_and_the_upstream_closed() -> None:
     body = _Body([b"ab", b"cd"])
     sent: list[Message] = []
 
@@ -75,7 +77,7 @@ def test_body_is_relayed_and_the_upstream_closed() -> None:
 
         await response(SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body") == (
         b"abcd"
@@ -83,7 +85,7 @@ def test_body_is_relayed_and_the_upstream_closed() -> None:
     assert body.closed
 
 
-def test_frontend_gone_before_the_first_byte_still_closes_the_upstream() -> None:
+async def test_frontend_gone_before_the_first_byte_still_closes_the_upstream() -> None:
     body = _Body([], stall=True)
 
     async def scenario() -> None:
@@ -97,12 +99,12 @@ def test_frontend_gone_before_the_first_byte_still_closes_the_upstream() -> None
 
         await response(SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert body.closed
 
 
-def test_a_failing_send_still_closes_the_upstream() -> None:
+async def test_a_failing_send_still_closes_the_upstream() -> None:
     body = _Body([b"ab"])
 
     async def scenario() -> None:
@@ -118,11 +120,11 @@ def test_a_failing_send_still_closes_the_upstream() -> None:
         await response(SCOPE, receive, send)
 
     with pytest.raises(OSError, match="client went away"):
-        asyncio.run(scenario())
+        await scenario()
     assert body.closed
 
 
-def test_cancellation_mid_body_still_closes_the_upstream() -> None:
+async def test_cancellation_mid_body_still_closes_the_upstream() -> None:
     """A cancelled scope (a server shutting down, a timeout around the app) cancels every await
     inside it, the close included, unless the close is shielded."""
     body = _Body([b"ab"], stall=True)
@@ -142,7 +144,7 @@ def test_cancellation_mid_body_still_closes_the_upstream() -> None:
 
             group.start_soon(response, SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert body.closed
 
@@ -172,7 +174,7 @@ async def _open_stream(stream: httpx.AsyncByteStream) -> httpx.Response:
     return await client.send(client.build_request("GET", "http://media.test/x.png"), stream=True)
 
 
-def test_a_frontend_that_leaves_stops_the_read_of_the_origin() -> None:
+async def test_a_frontend_that_leaves_stops_the_read_of_the_origin() -> None:
     """The disconnect is seen on ``receive`` even when ``send`` keeps succeeding silently, as
     ASGI servers do for a socket that is already closed."""
     body = _Endless()
@@ -191,13 +193,13 @@ def test_a_frontend_that_leaves_stops_the_read_of_the_origin() -> None:
 
         await response(SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert body.closed
     assert body.read < 20, f"{body.read} chunks read after the frontend left"
 
 
-def test_a_frontend_that_stops_reading_is_let_go() -> None:
+async def test_a_frontend_that_stops_reading_is_let_go() -> None:
     """A ``send`` that never completes (a full socket buffer) ends the stream after the idle
     timeout instead of holding the origin's connection for ever."""
     body = _Endless()
@@ -218,7 +220,7 @@ def test_a_frontend_that_stops_reading_is_let_go() -> None:
 
         await response(SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert body.closed
     assert sent[0]["type"] == "http.response.start"
@@ -234,7 +236,7 @@ class _BreaksOff(httpx.AsyncByteStream):
         return None
 
 
-def test_a_body_cut_mid_way_is_a_failure_of_the_call() -> None:
+async def test_a_body_cut_mid_way_is_a_failure_of_the_call() -> None:
     # One failure in a row opens this breaker, so its state shows the failure was counted.
     policy = ServicePolicy("http://media.test", 5, breaker=BreakerPolicy(consecutive_failures=1))
     client = DownstreamClient(httpx.AsyncClient(), service="media.x", policy=policy)
@@ -257,7 +259,7 @@ def test_a_body_cut_mid_way_is_a_failure_of_the_call() -> None:
 
         await UpstreamResponse(stream, idle_timeout=5)(SCOPE, receive, send)
 
-    asyncio.run(scenario())
+    await scenario()
 
     assert record.outcome == "unavailable"
     assert client.breaker.state is BreakerState.OPEN

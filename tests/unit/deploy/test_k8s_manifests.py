@@ -6,7 +6,6 @@ Docker itself is not needed: the image is not built here."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import tomllib
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from support import in_process, settings_for
 
 from bff.app import create_app
 from bff.settings import Settings
+
+pytestmark = pytest.mark.anyio
 
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
@@ -92,7 +93,7 @@ def test_the_deployment_has_every_part_the_issue_asks_for() -> None:
     assert sorted(kustomization["resources"]) == [p.name for p in MANIFEST_FILES]
 
 
-def test_probes_name_routes_the_app_serves() -> None:
+async def test_probes_name_routes_the_app_serves() -> None:
     container = _bff_container()
     probes = {probe: container[probe]["httpGet"] for probe in ("readinessProbe", "livenessProbe")}
     assert {name: get["path"] for name, get in probes.items()} == {
@@ -112,7 +113,7 @@ def test_probes_name_routes_the_app_serves() -> None:
         async with in_process(app) as (client, _):
             return {path: (await client.get(path)).status_code for path in ("/readyz", "/healthz")}
 
-    assert asyncio.run(probe_all()) == {"/readyz": 200, "/healthz": 200}
+    assert await probe_all() == {"/readyz": 200, "/healthz": 200}
     assert container["resources"]["requests"].keys() == {"cpu", "memory"}
     assert container["resources"]["limits"]["memory"]
 
