@@ -209,13 +209,6 @@ def token_for(screen: Screen, request: pytest.FixtureRequest) -> str:
 
 REQUIRED = [name for name, screen in SCREENS.items() if screen.required is not None]
 
-WAITER_ATTEMPTS_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="cache on: a waiter that stops at its deadline while the shared call goes on reports "
-    "`attempts: 0` and `retryable: false` (the `expired()` error of clients/cache_layer.py), "
-    "though the downstream was called and asking again may well be answered from the cache",
-)
-
 
 def calls_at_the_answer(bff: ChaosBFF, fault: Fault, counted: int) -> bool:
     """Downstream calls counted right after the answer: exactly the fault's attempts, except
@@ -236,8 +229,6 @@ def test_a_failing_optional_call_degrades_its_section_only(
     fault_name: str,
 ) -> None:
     screen, fault = SCREENS[screen_name], FAULTS[fault_name]
-    if chaos.cache_on and fault.deadline is not None:
-        request.applymarker(WAITER_ATTEMPTS_BUG)
     token = token_for(screen, request)
     target = screen.optional
     sim.faults({"path": target.glob, **fault.rule})
@@ -263,7 +254,6 @@ def test_a_failing_optional_call_degrades_its_section_only(
     assert entry["downstream"] == target.downstream
     assert entry["httpStatus"] == fault.http_status
     assert f"{target.downstream};dur=" in response.headers["server-timing"]
-    # Last: with the cache on, a deadline case fails here (WAITER_ATTEMPTS_BUG).
     assert entry["attempts"] == fault.attempts
     assert entry["retryable"] is fault.retryable
 
@@ -351,10 +341,8 @@ def test_login_is_never_retried(chaos: ChaosBFF, sim: Simulator) -> None:
 
 
 def test_a_timed_out_attempt_is_retried_within_the_deadline(
-    chaos: ChaosBFF, sim: Simulator, request: pytest.FixtureRequest
+    chaos: ChaosBFF, sim: Simulator
 ) -> None:
-    if chaos.cache_on:
-        request.applymarker(WAITER_ATTEMPTS_BUG)
     sim.faults({"path": "/users/1/todos", "mode": "delay", "delay_ms": 3000})
 
     response = chaos.get("/v1/users/1/profile", deadline=1.2)
@@ -365,7 +353,6 @@ def test_a_timed_out_attempt_is_retried_within_the_deadline(
     if chaos.cache_on:
         # The shared call was retried within the deadline too, and goes on past it.
         assert 2 <= counted <= ATTEMPTS, "the 0.5 s attempt timed out and was retried"
-        # Last: fails with the cache on (WAITER_ATTEMPTS_BUG).
         assert todos["attempts"] == counted
         return
     assert 2 <= todos["attempts"] <= ATTEMPTS, "the 0.5 s attempt timed out and was retried"
@@ -405,18 +392,10 @@ def test_retry_after_is_waited_out_when_it_fits(chaos: ChaosBFF, sim: Simulator)
     assert float(first.split("dur=")[1].split(";")[0]) >= 1000, "waited the Retry-After second"
 
 
-def test_retry_after_beyond_the_deadline_fails_fast(
-    chaos: ChaosBFF, sim: Simulator, request: pytest.FixtureRequest
-) -> None:
-    if chaos.cache_on:
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="cache on: the shared call runs without the caller's deadline, so it "
-                "waits out a Retry-After the caller cannot afford; the caller gets a 504 after "
-                "its whole deadline instead of an immediate 503 with Retry-After",
-            )
-        )
+def test_retry_after_beyond_the_deadline_fails_fast(chaos: ChaosBFF, sim: Simulator) -> None:
+    # With the cache on the call is shared and goes on without this caller's deadline (it waits
+    # the Retry-After out for the cache); this caller stops at its deadline with the cool-down's
+    # answer, the same 503 and Retry-After, rather than at once.
     sim.faults({"path": "/users/1", "mode": "status", "status": 429, "retry_after": 1})
 
     response = chaos.get("/v1/users/1/profile", deadline=0.8)
