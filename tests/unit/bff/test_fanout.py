@@ -9,6 +9,8 @@ import pytest
 from bff.fanout import Sections, fetch_each, gather
 from clients import NotFound, Timeout, Unavailable
 
+pytestmark = pytest.mark.anyio
+
 
 async def _value(value: int) -> int:
     return value
@@ -18,7 +20,7 @@ async def _fail(exc: Exception) -> int:
     raise exc
 
 
-def test_optional_failure_becomes_null_and_a_typed_status() -> None:
+async def test_optional_failure_becomes_null_and_a_typed_status() -> None:
     async def scenario() -> tuple[int, int | None, Sections]:
         sections = Sections("main", "extra")
         main, extra = await gather(
@@ -27,7 +29,7 @@ def test_optional_failure_becomes_null_and_a_typed_status() -> None:
         )
         return main, extra, sections
 
-    main, extra, sections = asyncio.run(scenario())
+    main, extra, sections = await scenario()
 
     assert (main, extra) == (1, None)
     meta = sections.meta()
@@ -39,7 +41,7 @@ def test_optional_failure_becomes_null_and_a_typed_status() -> None:
     assert extra_status.detail == "posts did not answer in time"
 
 
-def test_required_failure_propagates_and_cancels_siblings() -> None:
+async def test_required_failure_propagates_and_cancels_siblings() -> None:
     cancelled = asyncio.Event()
 
     async def slow() -> int:
@@ -58,7 +60,7 @@ def test_required_failure_propagates_and_cancels_siblings() -> None:
         )
 
     with pytest.raises(NotFound):
-        asyncio.run(scenario())
+        await scenario()
     assert cancelled.is_set()
 
 
@@ -78,7 +80,7 @@ def test_undeclared_section_is_a_programming_error() -> None:
         Sections("a").ok("b")
 
 
-def test_all_optional_sections_failing_raises_the_first_error() -> None:
+async def test_all_optional_sections_failing_raises_the_first_error() -> None:
     async def scenario() -> None:
         sections = Sections("a", "b")
         await gather(
@@ -88,10 +90,10 @@ def test_all_optional_sections_failing_raises_the_first_error() -> None:
         sections.raise_if_all_failed()
 
     with pytest.raises(Unavailable):
-        asyncio.run(scenario())
+        await scenario()
 
 
-def test_fetch_each_deduplicates_and_bounds_concurrency() -> None:
+async def test_fetch_each_deduplicates_and_bounds_concurrency() -> None:
     calls: list[int] = []
     running = 0
     peak = 0
@@ -107,7 +109,7 @@ def test_fetch_each_deduplicates_and_bounds_concurrency() -> None:
             raise NotFound("products", "gone")
         return key * 10
 
-    results = asyncio.run(fetch_each([1, 2, 2, 3, 1, 4, 5], fetch, concurrency=2))
+    results = await fetch_each([1, 2, 2, 3, 1, 4, 5], fetch, concurrency=2)
 
     assert sorted(calls) == [1, 2, 3, 4, 5]
     assert peak <= 2

@@ -7,8 +7,6 @@ with the app.
 
 from __future__ import annotations
 
-import asyncio
-
 import aiohttp
 import httpx
 import pytest
@@ -17,6 +15,8 @@ from support import in_process, settings_for
 from bff.app import create_app
 from bff.settings import Settings
 from bff.transport import AiohttpTransport, _Queueing, _translate, build_transport, pool_usage
+
+pytestmark = pytest.mark.anyio
 
 
 def _settings(transport: str, **overrides: object) -> Settings:
@@ -29,7 +29,7 @@ def _settings(transport: str, **overrides: object) -> Settings:
     return settings_for("http://down.test", http_transport=transport, **{**pool, **overrides})
 
 
-def test_the_aiohttp_transport_takes_the_pool_settings_and_keeps_no_cookies() -> None:
+async def test_the_aiohttp_transport_takes_the_pool_settings_and_keeps_no_cookies() -> None:
     app = create_app(_settings("aiohttp"))
 
     async def scenario() -> tuple[httpx.AsyncClient, AiohttpTransport]:
@@ -44,7 +44,7 @@ def test_the_aiohttp_transport_takes_the_pool_settings_and_keeps_no_cookies() ->
             assert session._retry_connection is False
             return http, transport
 
-    http, transport = asyncio.run(scenario())
+    http, transport = await scenario()
 
     connector = transport.connector
     assert connector.limit == 7
@@ -58,12 +58,12 @@ def test_the_aiohttp_transport_takes_the_pool_settings_and_keeps_no_cookies() ->
     assert connector.closed
 
 
-def test_the_httpcore_transport_takes_the_pool_settings() -> None:
+async def test_the_httpcore_transport_takes_the_pool_settings() -> None:
     async def scenario() -> httpx.AsyncBaseTransport:
         async with build_transport(_settings("httpcore")) as transport:
             return transport
 
-    transport = asyncio.run(scenario())
+    transport = await scenario()
 
     assert isinstance(transport, httpx.AsyncHTTPTransport)
     pool = transport._pool
@@ -72,18 +72,18 @@ def test_the_httpcore_transport_takes_the_pool_settings() -> None:
     assert pool._keepalive_expiry == 1.5
 
 
-def test_no_keep_alive_closes_every_aiohttp_connection() -> None:
+async def test_no_keep_alive_closes_every_aiohttp_connection() -> None:
     async def scenario() -> bool:
         settings = _settings("aiohttp", pool_max_keepalive=0)
         async with build_transport(settings) as transport:
             assert isinstance(transport, AiohttpTransport)
             return transport.connector.force_close
 
-    assert asyncio.run(scenario()) is True
+    assert await scenario() is True
 
 
 @pytest.mark.parametrize("name", ["httpcore", "aiohttp"])
-def test_an_injected_transport_replaces_the_configured_one(name: str) -> None:
+async def test_an_injected_transport_replaces_the_configured_one(name: str) -> None:
     """Tests swap the network through ``create_app(transport=...)`` whatever the setting says."""
     mock = httpx.MockTransport(lambda request: httpx.Response(404, json={"message": "nope"}))
     app = create_app(_settings(name), transport=mock)
@@ -95,10 +95,10 @@ def test_an_injected_transport_replaces_the_configured_one(name: str) -> None:
             transport: httpx.AsyncBaseTransport = state["http"]._transport
             return transport
 
-    assert asyncio.run(scenario()) is mock
+    assert await scenario() is mock
 
 
-def test_a_fresh_pool_reads_empty() -> None:
+async def test_a_fresh_pool_reads_empty() -> None:
     async def scenario() -> list[tuple[int, int, int]]:
         usages = []
         for name in ("httpcore", "aiohttp"):
@@ -107,7 +107,7 @@ def test_a_fresh_pool_reads_empty() -> None:
                 usages.append((usage.in_use, usage.waiting, usage.idle))
         return usages
 
-    assert asyncio.run(scenario()) == [(0, 0, 0), (0, 0, 0)]
+    assert await scenario() == [(0, 0, 0), (0, 0, 0)]
 
 
 def test_pool_usage_refuses_a_transport_without_a_pool() -> None:
@@ -137,7 +137,7 @@ def test_aiohttp_errors_become_the_httpx_errors_httpcore_raises(
     assert type(translated) is expected
 
 
-def test_the_aiohttp_transport_sends_no_tracing_signals() -> None:
+async def test_the_aiohttp_transport_sends_no_tracing_signals() -> None:
     """Telling a pool wait from a slow connect costs nothing per request: the connector notes a
     wait itself (test_transports.py checks the PoolTimeout it makes), with no trace config."""
 
@@ -148,7 +148,7 @@ def test_the_aiohttp_transport_sends_no_tracing_signals() -> None:
         finally:
             await transport.aclose()
 
-    configs, connector = asyncio.run(scenario())
+    configs, connector = await scenario()
 
     assert configs == []
     assert type(connector).__name__ == "_QueueAwareConnector"
