@@ -31,6 +31,7 @@ from bench.report import (
     Results,
     Run,
     machine_info,
+    median_runs,
     ratio_lines,
     write_results,
 )
@@ -163,6 +164,9 @@ class Profile:
     latency and a lost one shows as an error."""
     storm_rounds: int
     timeout_s: float = 10.0
+    rounds: int = 1
+    """How many times the matrix runs (same processes, variants interleaved): each figure is
+    the median of its rounds, so one disturbed run on a shared machine does not decide it."""
 
 
 PROFILES = {
@@ -179,6 +183,7 @@ PROFILES = {
         high_delay_ms=50,
         high_timeout_s=30,
         storm_rounds=5,
+        rounds=3,
     ),
     "smoke": Profile(
         name="smoke",
@@ -342,7 +347,7 @@ def run_benchmarks(
     inherit the runner's own CPUs)."""
     log_dir = output_dir / "logs"
     started = time.time()
-    runs: list[Run] = []
+    rounds: list[Run] = []
     probes: list[Run] = []
     high: HighConcurrency | None = None
     storms: list[StormResult] = []
@@ -367,19 +372,22 @@ def run_benchmarks(
                 for key in dict.fromkeys(v.server_key for v in variants)
             }
             with Servers(list(servers.values())):
-                for connections in profile.connections:
-                    for variant in variants:
-                        runs.append(
-                            _run(
-                                profile,
-                                variant,
-                                servers[variant.server_key],
-                                simulator,
-                                delay_ms,
-                                connections,
-                                generator,
+                for round_index in range(profile.rounds):
+                    if profile.rounds > 1:
+                        print(f" round {round_index + 1} of {profile.rounds}", flush=True)
+                    for connections in profile.connections:
+                        for variant in variants:
+                            rounds.append(
+                                _run(
+                                    profile,
+                                    variant,
+                                    servers[variant.server_key],
+                                    simulator,
+                                    delay_ms,
+                                    connections,
+                                    generator,
+                                )
                             )
-                        )
                 if (
                     profile.probe_connections
                     and delay_ms == max(profile.delays_ms)
@@ -434,7 +442,8 @@ def run_benchmarks(
         warmup_s=profile.warmup_s,
         default_variant=DEFAULT_BFF,
         labels={key: variant.label for key, variant in VARIANTS.items()},
-        runs=runs,
+        runs=median_runs(rounds),
+        rounds=rounds if profile.rounds > 1 else [],
         probes=probes,
         high=high,
         storms=storms,
@@ -454,6 +463,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--delays", nargs="*", type=int, help="downstream delays, ms")
     parser.add_argument("--connections", nargs="*", type=int, help="concurrency levels")
+    parser.add_argument(
+        "--rounds", type=int, help="runs of the matrix; each figure is the median of its rounds"
+    )
     parser.add_argument(
         "--matrix-only", action="store_true", help="skip the probe, 1,000 connections and storm"
     )
@@ -480,6 +492,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["high_delay_ms"] = max(args.delays)
     if args.connections:
         overrides["connections"] = tuple(args.connections)
+    if args.rounds:
+        overrides["rounds"] = args.rounds
     if args.matrix_only:
         overrides.update(probe_connections=0, high_connections=0, storm_rounds=0)
     profile = replace(profile, **overrides)  # type: ignore[arg-type]
