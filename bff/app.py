@@ -27,6 +27,7 @@ from bff.cors import CORSMiddleware, CORSPolicy
 from bff.docs import install_docs
 from bff.edge import EdgeMiddleware
 from bff.errors import install_error_handlers
+from bff.http_caching import RenderedScreens
 from bff.lifecycle import drain_on_signals, install_lifecycle, lifecycle_of
 from bff.logs import log_request
 from bff.metrics import Metrics, install_metrics
@@ -56,6 +57,7 @@ class LifespanState(TypedDict):
     media_http: httpx.AsyncClient
     cache: CacheLayer
     admission: Admission
+    screens: RenderedScreens
 
 
 class _NoCookieJar(CookieJar):
@@ -200,6 +202,7 @@ def create_app(
                     "media_http": media_http,
                     "cache": cache,
                     "admission": admission,
+                    "screens": RenderedScreens(),
                 }
             finally:
                 if link is not None:
