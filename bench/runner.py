@@ -77,8 +77,16 @@ class Variant:
         return self.server_of or self.key
 
     def server(
-        self, downstream_url: str, log_dir: Path, phase: str, cpus: frozenset[int] | None = None
+        self,
+        downstream_url: str,
+        log_dir: Path,
+        phase: str,
+        cpus: frozenset[int] | None = None,
+        *,
+        quiet: bool = False,
     ) -> Server:
+        """The BFF runs with its default logging (the JSON access log at ``info``: a line per
+        request), as it ships; ``quiet`` keeps only warnings (``python -m bench --quiet-logs``)."""
         port = free_port()
         log_path = log_dir / f"{phase}-{self.key}.log"
         if self.app is not None:
@@ -91,13 +99,15 @@ class Variant:
                 cpus=cpus,
             )
         argv = [sys.executable, "-m", "bff.cli", "serve", "--host", "127.0.0.1"]
-        argv += ["--port", str(port), "--no-access-log"]
+        argv += ["--port", str(port)]
         env = {
             "BFF_DOWNSTREAM_URL": downstream_url,
             "BFF_HTTP_TRANSPORT": self.transport or DEFAULT_TRANSPORT,
-            "BFF_LOG_LEVEL": "warning",
             **(CACHE_WARM_ENV if self.cache else CACHE_DISABLED_ENV),
         }
+        if quiet:
+            argv.append("--no-access-log")
+            env["BFF_LOG_LEVEL"] = "warning"
         return Server(self.key, argv, port, log_path, env=env, cpus=cpus)
 
 
@@ -342,6 +352,8 @@ def run_benchmarks(
     output_dir: Path,
     generator: str,
     server_cpus: frozenset[int] | None = None,
+    *,
+    quiet_logs: bool = False,
 ) -> Results:
     """``server_cpus`` pins the servers under test there (the simulator and the load generator
     inherit the runner's own CPUs)."""
@@ -368,7 +380,9 @@ def run_benchmarks(
         with Servers([simulator]):
             # One process per server key: a variant with `server_of` loads another one's process.
             servers = {
-                key: VARIANTS[key].server(simulator.url, log_dir, phase, server_cpus)
+                key: VARIANTS[key].server(
+                    simulator.url, log_dir, phase, server_cpus, quiet=quiet_logs
+                )
                 for key in dict.fromkeys(v.server_key for v in variants)
             }
             with Servers(list(servers.values())):
@@ -470,6 +484,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--matrix-only", action="store_true", help="skip the probe, 1,000 connections and storm"
     )
     parser.add_argument(
+        "--quiet-logs",
+        action="store_true",
+        help="the BFF without its access log, warnings only (default: its default logging)",
+    )
+    parser.add_argument(
         "--pin",
         action="store_true",
         help="servers under test on CPU 0; this runner, the simulator and the load generator "
@@ -500,7 +519,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     generator = pick_generator(args.generator)
     raise_open_files_limit()
     print(f"bench profile {profile.name}, load generator {generator}", flush=True)
-    results = run_benchmarks(profile, args.output_dir, generator, server_cpus)
+    results = run_benchmarks(
+        profile, args.output_dir, generator, server_cpus, quiet_logs=args.quiet_logs
+    )
     json_path, markdown_path, picture_path = write_results(results, args.output_dir)
     print("\n".join(ratio_lines(results)), flush=True)
     print(f"wrote {json_path}, {markdown_path} and {picture_path}")
