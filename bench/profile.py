@@ -122,6 +122,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=Path("profile.raw.txt"))
     parser.add_argument("--env", action="append", default=[], help="NAME=value for the server")
     parser.add_argument("--pin", action="store_true", help="as python -m bench --pin")
+    parser.add_argument("--quiet-logs", action="store_true", help="as python -m bench --quiet-logs")
     parser.add_argument(
         "--native", action="store_true", help="C frames too (garbage collection, parsers)"
     )
@@ -147,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         log_dir / "profile-simulator.log",
     )
     with Servers([simulator]):
-        server = owner.server(simulator.url, log_dir, "profile", server_cpus)
+        server = owner.server(simulator.url, log_dir, "profile", server_cpus, quiet=args.quiet_logs)
         extra = dict(item.split("=", 1) for item in args.env)
         server = Server(
             server.name,

@@ -218,6 +218,8 @@ class Results:
     storms: list[StormResult] = field(default_factory=list)
     cache_ttl_s: float | None = None
     """The TTL the cached variant's policies were given for the run (None: the defaults)."""
+    bff_logging: str = "default"
+    """``default`` (the access log at info, as the BFF ships) or ``quiet`` (warnings only)."""
 
     def find(self, variant: str, delay_ms: int, connections: int) -> Run | None:
         for run in self.runs:
@@ -332,6 +334,7 @@ class Results:
             "machine": self.machine,
             "default_variant": self.default_variant,
             "cached_variant_ttl_s": self.cache_ttl_s,
+            "bff_logging": self.bff_logging,
             "downstream_calls_per_request": DOWNSTREAM_CALLS,
             "variants": self.labels,
             "rounds": len(self.rounds) // max(1, len(self.runs)) or 1,
@@ -710,7 +713,18 @@ def markdown(results: Results) -> str:
         "",
         "Every variant serves `GET /v1/users/1/profile` (4 downstream calls) from the same "
         "simulator, but the BFF's `GET /healthz` (a static route); CPU is the server process's "
-        "user + system time per answered request.",
+        "user + system time per answered request. The BFF logs "
+        + (
+            "as it ships (a JSON access-log line per request)."
+            if results.bff_logging == "default"
+            else "warnings only (`--quiet-logs`)."
+        )
+        + (
+            f" Each figure is the median of {len(results.rounds) // max(1, len(results.runs))} "
+            "rounds."
+            if results.rounds
+            else ""
+        ),
         "",
     ]
     out += summary(results)

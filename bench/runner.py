@@ -462,6 +462,7 @@ def run_benchmarks(
         high=high,
         storms=storms,
         cache_ttl_s=WARM_TTL_S,
+        bff_logging="quiet" if quiet_logs else "default",
     )
 
 
