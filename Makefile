@@ -129,7 +129,7 @@ screenshots: install system-tools
 bench-tools:
 	@command -v wrk >/dev/null 2>&1 || $(APT_INSTALL) wrk
 
-## bench: the BFF against its baselines on 127.0.0.1, a few minutes; bench/results/latest.{md,json,png}
+## bench: the BFF against its baselines on 127.0.0.1, three rounds, about 15 minutes; bench/results/latest.{md,json,png}
 bench: install bench-tools
 	$(BIN)/python -m bench --profile full
 

@@ -92,6 +92,10 @@ class Server:
     """CPUs the process is pinned to (``python -m bench --pin``); None: wherever it runs."""
     _process: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
     _log: IO[bytes] | None = field(default=None, init=False, repr=False)
+    _scanned: int = field(default=0, init=False, repr=False)
+    """How far `exceptions_logged` has read the log (a BFF with its access log writes a line
+    per request: tens of MiB in a run, too much to read again after every run)."""
+    _exceptions: dict[str, int] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -158,12 +162,26 @@ class Server:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def log_tail(self, lines: int = 30) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - 64 * 1024))
+            tail = log.read().decode(errors="replace")
+        return "\n".join(tail.splitlines()[-lines:])
 
     def exceptions_logged(self) -> int:
-        """Exceptions in the log so far (an ASGI error line and its traceback count once)."""
-        text = self.log_text()
-        return max(text.count(marker) for marker in EXCEPTION_MARKERS)
+        """Exceptions in the log so far (an ASGI error line and its traceback count once).
+        Reads only what was written since the last call, up to its last complete line."""
+        if self.log_path.exists():
+            with self.log_path.open("rb") as log:
+                log.seek(self._scanned)
+                new = log.read()
+            complete = new[: new.rfind(b"\n") + 1]
+            self._scanned += len(complete)
+            text = complete.decode(errors="replace")
+            for marker in EXCEPTION_MARKERS:
+                self._exceptions[marker] = self._exceptions.get(marker, 0) + text.count(marker)
+        return max((self._exceptions.get(marker, 0) for marker in EXCEPTION_MARKERS), default=0)
 
     def stop(self, *, force: bool = False) -> None:
         """SIGTERM (uvicorn's graceful shutdown), or SIGKILL with ``force`` for a server that

@@ -15,7 +15,7 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +114,25 @@ class Run:
         }
 
 
+def median_runs(runs: Iterable[Run]) -> list[Run]:
+    """Per variant and load point, in first-run order: the round with the median CPU per
+    request (the lower middle one for an even count; a round that answered nothing counts as
+    the most expensive), so its other figures are those of one real run."""
+    grouped: dict[tuple[str, int, int], list[Run]] = {}
+    for run in runs:
+        grouped.setdefault((run.variant, run.delay_ms, run.connections), []).append(run)
+    out = []
+    for group in grouped.values():
+        ranked = sorted(
+            group,
+            key=lambda run: (
+                float("inf") if run.cpu_ms_per_request is None else run.cpu_ms_per_request
+            ),
+        )
+        out.append(ranked[(len(ranked) - 1) // 2])
+    return out
+
+
 @dataclass(frozen=True)
 class HighConcurrency:
     run: Run
@@ -191,17 +210,29 @@ class Results:
     default_variant: str
     labels: dict[str, str]
     runs: list[Run]
+    """One per variant and load point: the median of its rounds (`median_runs`)."""
+    rounds: list[Run] = field(default_factory=list)
+    """Every round's run, in the order they ran, when the matrix ran more than once."""
     probes: list[Run] = field(default_factory=list)
     high: HighConcurrency | None = None
     storms: list[StormResult] = field(default_factory=list)
     cache_ttl_s: float | None = None
     """The TTL the cached variant's policies were given for the run (None: the defaults)."""
+    bff_logging: str = "default"
+    """``default`` (the access log at info, as the BFF ships) or ``quiet`` (warnings only)."""
 
     def find(self, variant: str, delay_ms: int, connections: int) -> Run | None:
         for run in self.runs:
             if (run.variant, run.delay_ms, run.connections) == (variant, delay_ms, connections):
                 return run
         return None
+
+    def rounds_of(self, variant: str, delay_ms: int, connections: int) -> list[Run]:
+        return [
+            run
+            for run in self.rounds
+            if (run.variant, run.delay_ms, run.connections) == (variant, delay_ms, connections)
+        ]
 
     def load_points(self) -> list[tuple[int, int]]:
         points = {(run.delay_ms, run.connections) for run in self.runs}
@@ -303,9 +334,12 @@ class Results:
             "machine": self.machine,
             "default_variant": self.default_variant,
             "cached_variant_ttl_s": self.cache_ttl_s,
+            "bff_logging": self.bff_logging,
             "downstream_calls_per_request": DOWNSTREAM_CALLS,
             "variants": self.labels,
+            "rounds": len(self.rounds) // max(1, len(self.runs)) or 1,
             "runs": [run.to_json() for run in self.runs],
+            "round_runs": [run.to_json() for run in self.rounds],
             "probes": [run.to_json() for run in self.probes],
             "targets": [target.to_json() for target in self.targets()],
             "ratios": [ratio.to_json() for ratio in reference_ratios(self)],
@@ -453,13 +487,32 @@ def reference_ratios(results: Results) -> list[Ratios]:
     return out
 
 
+def round_ratios(results: Results) -> list[list[Ratios]]:
+    """The headline ratios of each round alone (empty when the matrix ran once)."""
+    by_round: list[list[Run]] = []
+    seen: dict[tuple[str, int, int], int] = {}
+    for run in results.rounds:
+        key = (run.variant, run.delay_ms, run.connections)
+        index = seen[key] = seen.get(key, -1) + 1
+        if index == len(by_round):
+            by_round.append([])
+        by_round[index].append(run)
+    return [reference_ratios(replace(results, runs=runs, rounds=[])) for runs in by_round]
+
+
 def ratio_lines(results: Results) -> list[str]:
-    """What ``make bench`` prints at the end: the ratios per load point."""
-    return [
+    """What ``make bench`` prints at the end: the ratios per load point (of the medians, and
+    of each round when there were several)."""
+    lines = [
         "CPU per request of the BFF (default transport, cache off) ÷ the typed baseline (t), "
-        "and of the warm cached screen ÷ the same process's /healthz:",
+        "and of the warm cached screen ÷ the same process's /healthz"
+        + (f" (medians of {len(round_ratios(results))} rounds):" if results.rounds else ":"),
         *(ratio.line() for ratio in reference_ratios(results)),
     ]
+    for number, ratios in enumerate(round_ratios(results), start=1):
+        lines.append(f" round {number}:")
+        lines += [ratio.line() for ratio in ratios]
+    return lines
 
 
 def summary(results: Results) -> list[str]:
@@ -660,7 +713,18 @@ def markdown(results: Results) -> str:
         "",
         "Every variant serves `GET /v1/users/1/profile` (4 downstream calls) from the same "
         "simulator, but the BFF's `GET /healthz` (a static route); CPU is the server process's "
-        "user + system time per answered request.",
+        "user + system time per answered request. The BFF logs "
+        + (
+            "as it ships (a JSON access-log line per request)."
+            if results.bff_logging == "default"
+            else "warnings only (`--quiet-logs`)."
+        )
+        + (
+            f" Each figure is the median of {len(results.rounds) // max(1, len(results.runs))} "
+            "rounds."
+            if results.rounds
+            else ""
+        ),
         "",
     ]
     out += summary(results)

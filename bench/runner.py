@@ -5,7 +5,7 @@ its own process, so /proc gives each one's CPU; the BFF's static route is loaded
 BFF's process); then each variant takes the same load at each concurrency, one after the other,
 after a warm-up. Then the bounded 1,000-connection run against the profile screen, and the
 cancellation storm per transport. Everything is on 127.0.0.1 and bounded in time: the full
-profile takes a few minutes, the smoke profile a few seconds.
+profile takes about 15 minutes (three rounds), the smoke profile a few seconds.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from bench.report import (
     Results,
     Run,
     machine_info,
+    median_runs,
     ratio_lines,
     write_results,
 )
@@ -76,8 +77,16 @@ class Variant:
         return self.server_of or self.key
 
     def server(
-        self, downstream_url: str, log_dir: Path, phase: str, cpus: frozenset[int] | None = None
+        self,
+        downstream_url: str,
+        log_dir: Path,
+        phase: str,
+        cpus: frozenset[int] | None = None,
+        *,
+        quiet: bool = False,
     ) -> Server:
+        """The BFF runs with its default logging (the JSON access log at ``info``: a line per
+        request), as it ships; ``quiet`` keeps only warnings (``python -m bench --quiet-logs``)."""
         port = free_port()
         log_path = log_dir / f"{phase}-{self.key}.log"
         if self.app is not None:
@@ -90,13 +99,15 @@ class Variant:
                 cpus=cpus,
             )
         argv = [sys.executable, "-m", "bff.cli", "serve", "--host", "127.0.0.1"]
-        argv += ["--port", str(port), "--no-access-log"]
+        argv += ["--port", str(port)]
         env = {
             "BFF_DOWNSTREAM_URL": downstream_url,
             "BFF_HTTP_TRANSPORT": self.transport or DEFAULT_TRANSPORT,
-            "BFF_LOG_LEVEL": "warning",
             **(CACHE_WARM_ENV if self.cache else CACHE_DISABLED_ENV),
         }
+        if quiet:
+            argv.append("--no-access-log")
+            env["BFF_LOG_LEVEL"] = "warning"
         return Server(self.key, argv, port, log_path, env=env, cpus=cpus)
 
 
@@ -163,6 +174,9 @@ class Profile:
     latency and a lost one shows as an error."""
     storm_rounds: int
     timeout_s: float = 10.0
+    rounds: int = 1
+    """How many times the matrix runs (same processes, variants interleaved): each figure is
+    the median of its rounds, so one disturbed run on a shared machine does not decide it."""
 
 
 PROFILES = {
@@ -179,6 +193,7 @@ PROFILES = {
         high_delay_ms=50,
         high_timeout_s=30,
         storm_rounds=5,
+        rounds=3,
     ),
     "smoke": Profile(
         name="smoke",
@@ -337,12 +352,14 @@ def run_benchmarks(
     output_dir: Path,
     generator: str,
     server_cpus: frozenset[int] | None = None,
+    *,
+    quiet_logs: bool = False,
 ) -> Results:
     """``server_cpus`` pins the servers under test there (the simulator and the load generator
     inherit the runner's own CPUs)."""
     log_dir = output_dir / "logs"
     started = time.time()
-    runs: list[Run] = []
+    rounds: list[Run] = []
     probes: list[Run] = []
     high: HighConcurrency | None = None
     storms: list[StormResult] = []
@@ -363,23 +380,28 @@ def run_benchmarks(
         with Servers([simulator]):
             # One process per server key: a variant with `server_of` loads another one's process.
             servers = {
-                key: VARIANTS[key].server(simulator.url, log_dir, phase, server_cpus)
+                key: VARIANTS[key].server(
+                    simulator.url, log_dir, phase, server_cpus, quiet=quiet_logs
+                )
                 for key in dict.fromkeys(v.server_key for v in variants)
             }
             with Servers(list(servers.values())):
-                for connections in profile.connections:
-                    for variant in variants:
-                        runs.append(
-                            _run(
-                                profile,
-                                variant,
-                                servers[variant.server_key],
-                                simulator,
-                                delay_ms,
-                                connections,
-                                generator,
+                for round_index in range(profile.rounds):
+                    if profile.rounds > 1:
+                        print(f" round {round_index + 1} of {profile.rounds}", flush=True)
+                    for connections in profile.connections:
+                        for variant in variants:
+                            rounds.append(
+                                _run(
+                                    profile,
+                                    variant,
+                                    servers[variant.server_key],
+                                    simulator,
+                                    delay_ms,
+                                    connections,
+                                    generator,
+                                )
                             )
-                        )
                 if (
                     profile.probe_connections
                     and delay_ms == max(profile.delays_ms)
@@ -434,11 +456,13 @@ def run_benchmarks(
         warmup_s=profile.warmup_s,
         default_variant=DEFAULT_BFF,
         labels={key: variant.label for key, variant in VARIANTS.items()},
-        runs=runs,
+        runs=median_runs(rounds),
+        rounds=rounds if profile.rounds > 1 else [],
         probes=probes,
         high=high,
         storms=storms,
         cache_ttl_s=WARM_TTL_S,
+        bff_logging="quiet" if quiet_logs else "default",
     )
 
 
@@ -455,7 +479,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--delays", nargs="*", type=int, help="downstream delays, ms")
     parser.add_argument("--connections", nargs="*", type=int, help="concurrency levels")
     parser.add_argument(
+        "--rounds", type=int, help="runs of the matrix; each figure is the median of its rounds"
+    )
+    parser.add_argument(
         "--matrix-only", action="store_true", help="skip the probe, 1,000 connections and storm"
+    )
+    parser.add_argument(
+        "--quiet-logs",
+        action="store_true",
+        help="the BFF without its access log, warnings only (default: its default logging)",
     )
     parser.add_argument(
         "--pin",
@@ -480,13 +512,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         overrides["high_delay_ms"] = max(args.delays)
     if args.connections:
         overrides["connections"] = tuple(args.connections)
+    if args.rounds:
+        overrides["rounds"] = args.rounds
     if args.matrix_only:
         overrides.update(probe_connections=0, high_connections=0, storm_rounds=0)
     profile = replace(profile, **overrides)  # type: ignore[arg-type]
     generator = pick_generator(args.generator)
     raise_open_files_limit()
     print(f"bench profile {profile.name}, load generator {generator}", flush=True)
-    results = run_benchmarks(profile, args.output_dir, generator, server_cpus)
+    results = run_benchmarks(
+        profile, args.output_dir, generator, server_cpus, quiet_logs=args.quiet_logs
+    )
     json_path, markdown_path, picture_path = write_results(results, args.output_dir)
     print("\n".join(ratio_lines(results)), flush=True)
     print(f"wrote {json_path}, {markdown_path} and {picture_path}")

@@ -103,7 +103,7 @@ def cache_key(
     service: str, path: str, params: Mapping[str, str | int] | None, identity: str
 ) -> str:
     """``service:path?sorted-query[@identity]`` — readable, so purging by prefix is easy."""
-    query = "&".join(f"{name}={params[name]}" for name in sorted(params)) if params else ""
+    query = "&".join([f"{name}={params[name]}" for name in sorted(params)]) if params else ""
     key = f"{service}:{path}?{query}"
     return f"{key}@{identity}" if identity else key
 
@@ -214,7 +214,17 @@ class ResponseCache:
         return store
 
     def peek(self, key: str, policy: CachePolicy) -> Entry[Any] | None:
-        return self._store(policy).get(key)
+        """The entry under ``key`` (fresh or stale), or None. Read with one indexing, where
+        ``TTLCache.get`` checks membership first and then indexes (each reading the clock): it
+        is on every warm screen's path, once per section."""
+        store = self._stores.get(policy)
+        if store is None:
+            return None
+        try:
+            entry: Entry[Any] = store[key]
+        except KeyError:
+            return None
+        return entry
 
     def put(
         self, key: str, policy: CachePolicy, value: Any, *, stored_at: float | None = None

@@ -11,8 +11,10 @@ from bench.report import (
     Results,
     Run,
     markdown,
+    median_runs,
     ratio_lines,
     reference_ratios,
+    round_ratios,
 )
 
 
@@ -72,3 +74,29 @@ def test_ratios_per_load_point() -> None:
     assert "= -;" in lines[2]
     assert results.to_json()["ratios"][0]["bff_cpu_vs_typed"] == 4.0
     assert "## Headline ratios" in markdown(results)
+
+
+def test_rounds_give_the_median_run_and_each_round_its_own_ratios() -> None:
+    rounds = [
+        _run("bff-aiohttp", 1000, 2.0),
+        _run(TYPED_KEY, 1000, 1.0),
+        _run("bff-aiohttp", 1000, 9.0),  # a disturbed round
+        _run(TYPED_KEY, 1000, 1.5),
+        _run("bff-aiohttp", 1000, 3.0),
+        _run(TYPED_KEY, 0, 0.0),  # answered nothing: counts as the most expensive
+    ]
+    results = _results(median_runs(rounds))
+    results.rounds = rounds
+
+    (ratio,) = reference_ratios(results)
+    per_round = round_ratios(results)
+    lines = ratio_lines(results)
+
+    assert (ratio.bff_cpu_ms, ratio.typed_cpu_ms) == (3.0, 1.5)
+    assert [ratios[0].bff_vs_typed for ratios in per_round] == [2.0, 6.0, None]
+    assert "medians of 3 rounds" in lines[0]
+    assert [line for line in lines if line.startswith(" round")] == [
+        " round 1:",
+        " round 2:",
+        " round 3:",
+    ]
