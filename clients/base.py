@@ -51,6 +51,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
+from clients.cache import CachePolicy, Outcome
 from clients.cache_layer import CacheLayer
 from clients.context import current_scope, remaining
 from clients.cooldown import Cooldown
@@ -347,6 +348,32 @@ class DownstreamClient:
         policy = cache.policy(call.operation, call.method) if cache is not None else None
         if policy is None or cache is None:
             return await self._guarded(call, model, record)
+        key, private = cache.key(self.service, call.path, call.params, call.headers)
+        outcome = cache.fresh(key, policy)
+        if outcome is None:
+            outcome = await self._missed(call, model, record, key, policy)
+        if record is not None:
+            record.cache = outcome.status
+            record.cache_age = outcome.age
+            record.cache_ttl = outcome.ttl
+            record.private = private
+            if outcome.error is not None:
+                record.stale_cause = outcome.error.code
+                record.status = outcome.error.status
+        return cast(T, outcome.value)
+
+    async def _missed(
+        self,
+        call: Call,
+        model: type[T] | TypeAdapter[T],
+        record: CallRecord | None,
+        key: str,
+        policy: CachePolicy,
+    ) -> Outcome[T]:
+        """No fresh answer in memory: the shared tier, a stale copy or a load, as the cache
+        decides."""
+        cache = self._cache
+        assert cache is not None
         # The load may run as a shared or background call (single-flight, a refresh) that
         # outlives this one: it counts its attempts on a record of its own, and this call takes
         # over those made while it waited for them. Built only if the load runs (not on a hit).
@@ -374,28 +401,10 @@ class DownstreamClient:
             )
 
         try:
-            outcome, private = await cache.fetch(
-                service=self.service,
-                path=call.path,
-                params=call.params,
-                headers=call.headers,
-                policy=policy,
-                model=model,
-                load=load,
-                expired=expired,
-            )
+            return await cache.fetch(key, policy=policy, model=model, load=load, expired=expired)
         finally:
             if loads and record is not None:
                 record.attempts += sum(own.attempts for own in loads)
-        if record is not None:
-            record.cache = outcome.status
-            record.cache_age = outcome.age
-            record.cache_ttl = outcome.ttl
-            record.private = private
-            if outcome.error is not None:
-                record.stale_cause = outcome.error.code
-                record.status = outcome.error.status
-        return outcome.value
 
     async def _guarded(
         self, call: Call, model: type[T] | TypeAdapter[T], record: CallRecord | None

@@ -245,6 +245,18 @@ class ResponseCache:
     def __len__(self) -> int:
         return sum(len(store) for store in self._stores.values())
 
+    def fresh(self, key: str, policy: CachePolicy) -> Outcome[Any] | None:
+        """The fresh entry under ``key`` as a hit, or None (absent, or past its TTL: `fetch`
+        then decides between a stale copy, the shared tier and a load)."""
+        entry = self.peek(key, policy)
+        if entry is None:
+            return None
+        age = self.clock() - entry.stored_at
+        if age > policy.ttl:
+            return None
+        self.counters.hits += 1
+        return Outcome(entry.value, "hit", age, policy.ttl)
+
     async def fetch(
         self,
         key: str,

@@ -78,23 +78,35 @@ class CacheLayer:
             adapter = self._adapters[model] = TypeAdapter(model)
         return adapter
 
-    async def fetch(
-        self,
-        *,
+    @staticmethod
+    def key(
         service: str,
         path: str,
         params: Mapping[str, str | int] | None,
         headers: Mapping[str, str] | None,
+    ) -> tuple[str, bool]:
+        """The call's cache key, and whether it is per-user (it carried credentials)."""
+        identity = identity_of(headers)
+        return cache_key(service, path, params, identity), bool(identity)
+
+    def fresh(self, key: str, policy: CachePolicy) -> Outcome[Any] | None:
+        """The in-process tier's fresh answer, or None. A warm screen's every call ends here,
+        so it builds nothing a miss would need (see `fetch`)."""
+        return self.response.fresh(key, policy)
+
+    async def fetch(
+        self,
+        key: str,
+        *,
         policy: CachePolicy,
         model: type[T] | TypeAdapter[T],
         load: Callable[[], Awaitable[T]],
         expired: Callable[[], DownstreamError],
-    ) -> tuple[Outcome[T], bool]:
-        """The call's value and how the cache produced it; the flag says it was per-user.
-        `expired` makes the error of a caller whose deadline ends while it waits for a shared
-        call (which goes on for the cache)."""
-        identity = identity_of(headers)
-        key = cache_key(service, path, params, identity)
+    ) -> Outcome[T]:
+        """The call's value and how the cache produced it, after `fresh` found nothing: from
+        the shared tier, a stale copy, or the load (shared by concurrent misses). `expired`
+        makes the error of a caller whose deadline ends while it waits for a shared call (which
+        goes on for the cache)."""
 
         lookup: Callable[[], Awaitable[Entry[T] | None]] | None = None
         if (tier := self.tier) is not None:
@@ -121,8 +133,7 @@ class CacheLayer:
 
             lookup, load = lookup_shared, load_shared
 
-        outcome = await self.response.fetch(key, policy, load, lookup=lookup, expired=expired)
-        return outcome, bool(identity)
+        return await self.response.fetch(key, policy, load, lookup=lookup, expired=expired)
 
     async def purge(self, prefix: str = "") -> tuple[int, int]:
         """Drop entries whose key starts with ``prefix`` (e.g. ``products:`` or
