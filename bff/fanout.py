@@ -40,6 +40,8 @@ K = TypeVar("K", bound=Hashable)
 
 _OK = SectionStatus(status="ok")
 _SERVED = frozenset({"ok", "stale"})
+_ALL_OK: dict[tuple[str, ...], Meta] = {}
+"""The meta of a screen whose every section is `ok`, by its section names (a handful)."""
 _STATUS_NAMES: frozenset[str] = frozenset(get_args(SectionStatusName))
 
 
@@ -145,6 +147,16 @@ class Sections:
 
     def meta(self) -> Meta:
         """Sections never reached (a dependency failed first) are reported as skipped."""
+        status = self._status
+        if len(status) == len(self._names) and all(entry is _OK for entry in status.values()):
+            # The usual answer, one (frozen) instance per screen: a warm screen's rendering is
+            # then found by identity (`bff/http_caching.py`).
+            meta = _ALL_OK.get(self._names)
+            if meta is None:
+                meta = _ALL_OK[self._names] = Meta(
+                    partial=False, sections=dict.fromkeys(self._names, _OK)
+                )
+            return meta
         sections = {
             name: self._status.get(name, SectionStatus(status="skipped")) for name in self._names
         }

@@ -178,7 +178,7 @@ class RenderedScreens:
         entry = self._entries.get(key)
         if (
             entry is not None
-            and entry.meta == meta
+            and (entry.meta is meta or entry.meta == meta)
             and all(ours is theirs for ours, theirs in zip(entry.parts, parts, strict=True))
         ):
             return ScreenBody(entry.body, entry.etag)
