@@ -26,12 +26,12 @@ frontend reads, which says nothing about CPU.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
+from contextvars import Token
 from typing import Any
 
 from bff.errors import BFFError
-from clients.context import narrowed, remaining, scope_var
+from clients.context import RequestScope, current_scope, narrowed, remaining, scope_var
 
 RETRY_AFTER_SECONDS = 1
 
@@ -49,40 +49,36 @@ class Admission:
         self.lingering = 0
         """Slots still held, after their request answered, by the shared calls it started."""
 
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
+    def slot(self) -> _Slot:
         """Hold one of the slots while the block runs; wait for one within the deadline."""
+        return _Slot(self)
+
+    async def _acquire(self) -> None:
         if not self._slots.locked():
             await self._slots.acquire()  # free: no waiting, no timeout to arm
-        else:
-            self.waiting += 1
-            try:
-                async with asyncio.timeout(remaining()):
-                    await self._slots.acquire()
-            except TimeoutError:
-                self.refused += 1
-                raise BFFError(
-                    503,
-                    "The BFF is at capacity and could not start this request before its "
-                    "deadline; try again shortly.",
-                    code="overloaded",
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                ) from None
-            finally:
-                self.waiting -= 1
-        self.in_flight += 1
-        owned: list[asyncio.Future[Any]] = []
-        token = narrowed(owned=owned)
+            return
+        self.waiting += 1
         try:
-            yield
+            async with asyncio.timeout(remaining()):
+                await self._slots.acquire()
+        except TimeoutError:
+            self.refused += 1
+            raise BFFError(
+                503,
+                "The BFF is at capacity and could not start this request before its "
+                "deadline; try again shortly.",
+                code="overloaded",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            ) from None
         finally:
-            scope_var.reset(token)
-            self.in_flight -= 1
-            pending = [work for work in owned if not work.done()]
-            if pending:
-                self._release_after(pending)
-            else:
-                self._slots.release()
+            self.waiting -= 1
+
+    def _release(self, owned: list[asyncio.Future[Any]]) -> None:
+        pending = [work for work in owned if not work.done()] if owned else None
+        if pending:
+            self._release_after(pending)
+        else:
+            self._slots.release()
 
     def _release_after(self, pending: Sequence[asyncio.Future[Any]]) -> None:
         self.lingering += 1
@@ -97,3 +93,34 @@ class Admission:
 
         for work in pending:
             work.add_done_callback(finished)
+
+
+class _Slot:
+    """One request's hold on a slot: a plain class rather than a generator-based context
+    manager, since every screen request enters and leaves one."""
+
+    __slots__ = ("_admission", "_owned", "_token")
+
+    def __init__(self, admission: Admission) -> None:
+        self._admission = admission
+        self._owned: list[asyncio.Future[Any]] = []
+        self._token: Token[RequestScope] | None = None
+
+    async def __aenter__(self) -> None:
+        admission = self._admission
+        await admission._acquire()
+        admission.in_flight += 1
+        # The work the request starts that may outlive it (shared calls, refreshes) is noted in
+        # the request's scope; the middleware gives every request a list of its own.
+        owned = current_scope().owned
+        if owned is None:
+            self._token = narrowed(owned=self._owned)
+        else:
+            self._owned = owned
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            scope_var.reset(self._token)
+        admission = self._admission
+        admission.in_flight -= 1
+        admission._release(self._owned)

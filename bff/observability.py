@@ -240,6 +240,7 @@ class RequestContextMiddleware:
                 # the scope it found.
                 tracer=current_scope().tracer,
                 calls=calls,
+                owned=[],
                 notes=notes,
             )
         )

@@ -59,7 +59,7 @@ class RequestScope:
     from stale entries can say so; None outside a section."""
     owned: list[Future[Any]] | None = None
     """Work the request started that may outlive it (shared calls, refreshes), held against its
-    admission slot until it ends (`bff/admission.py`); None when no admission counts it."""
+    admission slot until it ends (`bff/admission.py`); None outside a request."""
     notes: ResponseNotes | None = None
     """None outside a request: nothing to note."""
 
