@@ -27,7 +27,7 @@ from typing import Any, TypeVar, get_args, overload
 
 from bff.observability import mark_partial
 from clients import DownstreamError
-from clients.context import narrowed, scope_var
+from clients.context import current_scope, enter, scope_var
 from clients.record import CallRecord
 from schemas.responses import Meta, SectionStatus, SectionStatusName
 
@@ -121,7 +121,7 @@ class Sections:
         can tell a section served from stale cache entries. For a section assembled from
         several calls (a fan-out), failures are the caller's to judge (then `ok` or `fail`)."""
         calls = self._calls.setdefault(name, [])
-        token = narrowed(section=calls)
+        token = enter(current_scope().for_section(calls))
         try:
             return await call
         finally:

@@ -40,9 +40,11 @@ class ResponseNotes:
     """Built with the caller's credentials: never stored by any cache."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RequestScope:
-    """One frontend request as its downstream calls see it."""
+    """One frontend request as its downstream calls see it. Never changed once current (not
+    frozen only because a frozen dataclass costs a `setattr` per field to build, and a screen
+    builds one per section): a narrower context is a copy."""
 
     request_id: str | None = None
     """Sent downstream as `X-Request-ID` and logged, so logs join across hops."""
@@ -62,6 +64,13 @@ class RequestScope:
     admission slot until it ends (`bff/admission.py`); None outside a request."""
     notes: ResponseNotes | None = None
     """None outside a request: nothing to note."""
+
+    def for_section(self, section: list[CallRecord]) -> "RequestScope":
+        """This scope for one screen section's calls (built per section, so spelled out rather
+        than through `dataclasses.replace`, which costs several times more)."""
+        return RequestScope(
+            self.request_id, self.deadline, self.tracer, self.calls, section, self.owned, self.notes
+        )
 
     def remaining(self) -> float | None:
         """Seconds left (zero or negative once passed), or None when there is no deadline."""
