@@ -102,9 +102,11 @@ _IDENTITY = {"Accept-Encoding": "identity"}
 _DEADLINE_NAME = DEADLINE_HEADER.lower()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Call:
-    """One downstream call as the pipeline steps see it; the cache derives its key from it."""
+    """One downstream call as the pipeline steps see it; the cache derives its key from it.
+    Never changed once built (not frozen only because a frozen dataclass costs a `setattr` per
+    field to build, and every call builds one)."""
 
     method: str
     url: str

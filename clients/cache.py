@@ -77,9 +77,10 @@ class Entry(Generic[T]):
     stored_at: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome(Generic[T]):
-    """A value with how the cache produced it, for Server-Timing, Cache-Status and sections."""
+    """A value with how the cache produced it, for Server-Timing, Cache-Status and sections
+    (read once by the pipeline; not frozen, since every hit builds one)."""
 
     value: T
     status: CacheStatus
