@@ -17,8 +17,9 @@ method) see every call. Anything else, or a client configured otherwise, goes th
 ``build_request`` + ``send`` unchanged.
 
 The URL is built from httpx's own parsed form of the base URL (its ``ParseResult``, a named tuple)
-with the path and query replaced: no parsing per call. That reads one private attribute of
-``httpx.URL``; the unit tests check the result against ``httpx.URL(url, params=...)`` for every
+with the path and query replaced: no parsing per call. That reads private attributes of httpx
+through ``internals.py`` (on a release it was not checked against, every call takes ``send``);
+the unit tests check the result against ``httpx.URL(url, params=...)`` for every
 shape of path and query, and a path with characters httpx would percent-encode takes the public
 parser instead.
 """
@@ -30,6 +31,8 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import urlencode
 
 import httpx
+
+from clients.internals import parsed_url, transport_for
 
 Params = Mapping[str, str | int]
 
@@ -84,14 +87,15 @@ class Sender:
         self._http = http
         self._base_url = base_url
         base = httpx.URL(base_url)
-        reference = getattr(base, "_uri_reference", None)
+        reference = parsed_url(base)
         self._base = reference if reference is not None and not base.query else None
-        self.lean = _lean_capable(http) and self._base is not None
+        lean = _lean_capable(http) and self._base is not None
         # The headers `build_request` would start from: Host (what `Request` adds), then the
         # client's own (User-Agent, Accept, Accept-Encoding...).
         self._host = ("Host", base.netloc.decode("ascii"))
         self._client_headers = http.headers.multi_items()
-        self._transport = http._transport_for_url(base) if self.lean else None
+        self._transport = transport_for(http, base) if lean else None
+        self.lean = self._transport is not None
 
     def url(self, path: str, params: Params | None) -> httpx.URL:
         """``httpx.URL(base_url + path, params=params)``, without parsing when the path is plain."""

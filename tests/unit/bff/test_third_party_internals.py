@@ -15,6 +15,7 @@ import bff.transport
 import clients.internals
 from bff.transport import build_transport, pool_usage
 from clients.internals import default_transport, parsed_url, transport_for, within
+from clients.sender import Sender
 
 pytestmark = pytest.mark.anyio
 
@@ -36,6 +37,7 @@ async def test_the_accessors_read_what_the_public_api_means() -> None:
     transport = httpx.MockTransport(lambda request: httpx.Response(200))
     async with httpx.AsyncClient(transport=transport) as http:
         assert default_transport(http) is transport
+        assert Sender(http, "http://down.test").lean, "the lean path, on a checked release"
         assert transport_for(http, httpx.URL("http://down.test/users")) is transport
     reference = parsed_url(httpx.URL("http://down.test:8080/users?limit=1"))
     assert reference is not None
@@ -49,6 +51,7 @@ async def test_an_unchecked_release_gets_the_public_path(monkeypatch: pytest.Mon
     async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: r)) as http:
         assert default_transport(http) is None
         assert transport_for(http, httpx.URL("http://down.test/")) is None
+        assert not Sender(http, "http://down.test").lean, "every call goes through send"
     assert parsed_url(httpx.URL("http://down.test/")) is None
     for name in ("httpcore", "aiohttp"):
         async with build_transport(settings_for("http://down.test", http_transport=name)) as pool:
