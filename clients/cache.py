@@ -250,9 +250,10 @@ class ResponseCache:
         """The fresh entry under ``key`` as a hit, or None (absent, or past its TTL: `fetch`
         then decides between a stale copy, the shared tier and a load)."""
         entry = self.peek(key, policy)
-        if entry is None:
-            return None
-        age = self.clock() - entry.stored_at
+        return None if entry is None else self._hit(entry, policy, self.clock() - entry.stored_at)
+
+    def _hit(self, entry: Entry[T], policy: CachePolicy, age: float) -> Outcome[T] | None:
+        """`entry` served as a hit if it is still fresh at `age`, else None."""
         if age > policy.ttl:
             return None
         self.counters.hits += 1
@@ -283,9 +284,8 @@ class ResponseCache:
                 self.put(key, policy, entry.value, stored_at=entry.stored_at)
         if entry is not None:
             age = now - entry.stored_at
-            if age <= policy.ttl:
-                self.counters.hits += 1
-                return Outcome(entry.value, "hit", age, policy.ttl)
+            if (hit := self._hit(entry, policy, age)) is not None:
+                return hit
             if age <= policy.ttl + policy.stale_while_revalidate:
                 self.counters.stale += 1
                 self._refresh(key, policy, load, store)
