@@ -166,13 +166,8 @@ class RenderedScreens:
     ) -> ScreenBody:
         """The body of the screen at ``url`` that ``build()`` makes from ``parts`` (with
         ``meta`` in it)."""
-        scope = current_scope()
-        calls = scope.calls
-        if (
-            not calls
-            or (scope.notes is not None and scope.notes.personal)
-            or any(call.cache != "hit" for call in calls)
-        ):
+        calls = current_scope().calls
+        if not calls or is_personal() or any(call.cache != "hit" for call in calls):
             return _body(build())
         key = (url, *map(id, parts))
         entry = self._entries.get(key)

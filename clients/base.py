@@ -353,7 +353,7 @@ class DownstreamClient:
         key, private = cache.key(self.service, call.path, call.params, call.headers)
         outcome = cache.fresh(key, policy)
         if outcome is None:
-            outcome = await self._missed(call, model, record, key, policy)
+            outcome = await self._missed(cache, call, model, record, key, policy)
         if record is not None:
             record.cache = outcome.status
             record.cache_age = outcome.age
@@ -366,6 +366,7 @@ class DownstreamClient:
 
     async def _missed(
         self,
+        cache: CacheLayer,
         call: Call,
         model: type[T] | TypeAdapter[T],
         record: CallRecord | None,
@@ -374,8 +375,6 @@ class DownstreamClient:
     ) -> Outcome[T]:
         """No fresh answer in memory: the shared tier, a stale copy or a load, as the cache
         decides."""
-        cache = self._cache
-        assert cache is not None
         # The load may run as a shared or background call (single-flight, a refresh) that
         # outlives this one: it counts its attempts on a record of its own, and this call takes
         # over those made while it waited for them. Built only if the load runs (not on a hit).
