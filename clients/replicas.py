@@ -38,12 +38,11 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from clients.cache import CacheCounters, ResponseCache
 from clients.cooldown import Cooldown
-from clients.shared_cache import no_retries
+from clients.shared_cache import connect
 
 logger = logging.getLogger("bff.replicas")
 
@@ -76,14 +75,9 @@ class ReplicaLink:
         timeout: float = 0.25,
         retry: float = 5.0,
     ) -> None:
-        self._redis = redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=no_retries(),
-            # Notices a silent network partition on the subscription (the listener pings).
-            health_check_interval=max(1, round(retry)),
-        )
+        # The health check notices a silent network partition on the subscription (the
+        # listener pings).
+        self._redis = connect(url, timeout, health_check_interval=max(1, round(retry)))
         self.id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
         """Names this replica in acknowledgements and lets it ignore its own announcements."""
         self._cache = cache

@@ -61,6 +61,14 @@ def no_retries() -> Retry:
     return Retry(NoBackoff(), 1, supported_errors=(RedisConnectionError,))
 
 
+def connect(url: str, timeout: float, **options: Any) -> redis.Redis:
+    """A Redis client as the tier and the replica link use it: every command and connect bounded
+    by `timeout`, and `no_retries`."""
+    return redis.from_url(
+        url, socket_timeout=timeout, socket_connect_timeout=timeout, retry=no_retries(), **options
+    )
+
+
 class SharedCacheTier:
     def __init__(
         self,
@@ -75,12 +83,7 @@ class SharedCacheTier:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         timer: Clock = time.monotonic,
     ) -> None:
-        self._redis = redis.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=no_retries(),
-        )
+        self._redis = connect(url, timeout)
         self.lease = lease
         """Seconds a replica loading a cold key makes the others wait at most."""
         self._sleep = sleep
