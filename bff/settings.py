@@ -350,9 +350,11 @@ class Settings(BaseSettings):
         1.0,
         gt=0,
         le=30,
-        description="With Redis: how long one replica's call for a cold key holds the others "
-        "back (they wait for its answer in the shared tier, at most this long and never past "
-        "their request's deadline, then call the downstream themselves).",
+        description="With Redis: the lease one replica takes on a cold key while it calls the "
+        "downstream; the others wait for its answer in the shared tier (never past their "
+        "request's deadline). The holder renews it every third of this while its call is out, "
+        "so this is how long a replica that dies mid-call holds the others back before they "
+        "call themselves.",
     )
     admin_token: SecretStr | None = Field(
         None,

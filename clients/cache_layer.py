@@ -113,8 +113,7 @@ class CacheLayer:
             adapter = self._adapter(model)
             # Taken now: the shared call runs without the request's deadline (cache.py), but
             # waiting for another replica's load must not outlast it.
-            left = remaining()
-            wait = tier.lease if left is None else min(tier.lease, left)
+            wait = remaining()
             direct = load
 
             async def lookup_shared() -> Entry[T] | None:

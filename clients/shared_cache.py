@@ -11,10 +11,14 @@ the reader decodes it with the same model as a fresh answer.
 
 **One replica loads a cold key** (``load_once``): the replica whose miss comes first takes a short
 lease on the key (``SET NX PX``) and calls the downstream; the others poll the tier for the answer
-it writes, and call the downstream themselves only when the lease holder is slow (the wait is
-bounded by the lease and by the request's deadline), failed, or died: the lease expires on its own,
-so a replica that dies holding one costs the others at most one wait, never a deadlock. Within one
-process, single-flight (``cache.py``) already makes this one lease attempt per key.
+it writes. While its call is out, the holder renews the lease every third of its length (the
+watchdog of Redisson's locks), so a slow downstream or a busy event loop never hands the key to a
+second caller: the others wait as a request waits on single-flight in one process, until the answer
+comes or their own deadline ends. They call the downstream themselves only when the holder failed
+(it releases the lease without an answer) or died (it stops renewing, and the lease expires on its
+own): a replica that dies holding one costs the others at most one lease of waiting, never a
+deadlock. Within one process, single-flight (``cache.py``) already makes this one lease attempt per
+key.
 """
 
 from __future__ import annotations
@@ -51,6 +55,12 @@ return 0
 """
 """Delete a lease only if it is still ours: it may have expired and been taken by another."""
 
+_RENEW = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+return 0
+"""
+"""Extend a lease only if it is still ours; 0 when it is not (then the holder stops renewing)."""
+
 
 def no_retries() -> Retry:
     """redis-py retries a failed command ten times with backoff by default: seconds of latency per
@@ -85,7 +95,8 @@ class SharedCacheTier:
     ) -> None:
         self._redis = connect(url, timeout)
         self.lease = lease
-        """Seconds a replica loading a cold key makes the others wait at most."""
+        """Seconds a replica that dies while loading a cold key makes the others wait at most (a
+        live one renews its lease while its call is out)."""
         self._sleep = sleep
         # Real time for waiting on another replica (``clock`` may be a test's manual one,
         # which dates entries); tests replace both ``sleep`` and ``timer``.
@@ -149,34 +160,28 @@ class SharedCacheTier:
         *,
         fresh_for: float,
         retention: float,
-        wait: float,
+        wait: float | None,
     ) -> T:
         """The value of a missed ``key``, loaded by one replica for all: see the module docstring.
 
         The loaded value is written to the tier before the lease is released, so a replica that
         finds the lease gone finds the answer too. ``fresh_for`` is the key's TTL: an entry older
         than that (the stale copy a refresh replaces) is not the answer being waited for.
-        ``wait`` bounds the wait for another replica's load (the lease and the caller's deadline).
+        ``wait`` bounds the wait for another replica's load (the caller's deadline); None waits
+        as long as that replica holds the lease.
         """
         lease_key = LEASES + key
         token = os.urandom(8).hex()
-        give_up = self._timer() + max(0.0, wait)
+        give_up = None if wait is None else self._timer() + max(0.0, wait)
         while True:
             held = await self._acquire(lease_key, token)
             if held is None:
                 break  # no tier: load alone
             if held:
-                try:
-                    # The holder before us may have written it just before we took the lease.
-                    if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
-                        self._counters.lease_joins += 1
-                        return entry.value
-                    value = await load()
-                    await self.put(key, adapter, value, retention)
-                    return value
-                finally:
-                    await self._release(lease_key, token)
-            if self._timer() >= give_up:
+                return await self._load_holding(
+                    key, adapter, load, lease_key, token, retention, fresh_for
+                )
+            if give_up is not None and self._timer() >= give_up:
                 break
             await self._sleep(POLL_SECONDS)
             if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
@@ -185,6 +190,47 @@ class SharedCacheTier:
         value = await load()
         await self.put(key, adapter, value, retention)
         return value
+
+    async def _load_holding(
+        self,
+        key: str,
+        adapter: TypeAdapter[T],
+        load: Callable[[], Awaitable[T]],
+        lease_key: str,
+        token: str,
+        retention: float,
+        fresh_for: float,
+    ) -> T:
+        """Load ``key`` under our lease, renewing it until the answer is in the tier."""
+        renewing = asyncio.get_running_loop().create_task(self._renew(lease_key, token))
+        try:
+            # The holder before us may have written it just before we took the lease.
+            if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
+                self._counters.lease_joins += 1
+                return entry.value
+            value = await load()
+            await self.put(key, adapter, value, retention)
+            return value
+        finally:
+            renewing.cancel()
+            await self._release(lease_key, token)
+
+    async def _renew(self, lease_key: str, token: str) -> None:
+        """Keep our lease alive while the load runs: every third of its length, so two missed
+        renewals in a row still leave it held. Stops when the lease is no longer ours (it expired
+        under a stalled loop and another replica took it) or the tier fails."""
+        period = self.lease / 3
+        px = max(1, int(self.lease * 1000))
+        while True:
+            await self._sleep(period)
+            if not self.available:
+                return
+            try:
+                if not await self._redis.eval(_RENEW, 1, lease_key, token, px):
+                    return
+            except (RedisError, OSError) as exc:
+                self._failed("renew", exc)
+                return
 
     async def _fresh(self, key: str, adapter: TypeAdapter[T], ttl: float) -> Entry[T] | None:
         entry = await self.get(key, adapter)

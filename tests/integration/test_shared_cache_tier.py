@@ -213,3 +213,68 @@ async def test_a_lease_left_by_a_dead_replica_costs_one_bounded_wait(
     assert loads == ["own call"]
     assert sleep.polls == round(0.5 / POLL_SECONDS)
     assert counters.lease_joins == 0
+
+
+class CountedSleep:
+    """A real sleep that counts its calls and sets ``after`` once ``n`` have returned."""
+
+    def __init__(self, n: int) -> None:
+        self.calls = 0
+        self.after = asyncio.Event()
+        self._n = n
+
+    async def __call__(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        self.calls += 1
+        if self.calls >= self._n:
+            self.after.set()
+
+
+async def test_a_holder_slower_than_its_lease_keeps_it_and_the_others_wait(
+    redis_server: RedisServer,
+) -> None:
+    """A slow downstream (or a replica's busy loop) must not hand the key to a second caller:
+    the holder renews its lease while its call is out, and the waiter, with no deadline, waits."""
+    counters = CacheCounters()
+    quote = Quote(id=5, quote="Slow.", author="Holder")
+    loads: list[str] = []
+    key = "quotes:/quotes/5?"
+    lease = 0.1
+    # Six renewal periods of a third of the lease: two leases' time with the call still out.
+    renewals = CountedSleep(6)
+
+    async def scenario() -> list[Quote]:
+        holding = asyncio.Event()
+        holder = SharedCacheTier(redis_server.url, counters=counters, lease=lease, sleep=renewals)
+        waiter = SharedCacheTier(redis_server.url, counters=counters, lease=lease)
+        raw = redis.Redis.from_url(redis_server.url)
+
+        async def slow_load() -> Quote:
+            loads.append("holder")
+            holding.set()
+            await renewals.after.wait()
+            return quote
+
+        async def must_not_load() -> Quote:
+            loads.append("waiter")
+            renewals.after.set()  # the holder need not wait any longer: the test has failed
+            return quote
+
+        first = asyncio.ensure_future(
+            holder.load_once(key, QUOTE, slow_load, fresh_for=60, retention=60, wait=None)
+        )
+        await holding.wait()
+        second = await waiter.load_once(
+            key, QUOTE, must_not_load, fresh_for=60, retention=60, wait=None
+        )
+        values = [await first, second]
+        assert not await raw.exists(LEASES + key), "released once the answer was written"
+        await raw.aclose()
+        await holder.aclose()
+        await waiter.aclose()
+        return values
+
+    assert await scenario() == [quote, quote]
+    assert loads == ["holder"]
+    assert counters.lease_joins == 1
+    assert counters.tier_errors == 0
