@@ -38,24 +38,24 @@ $(DEV_STAMP): pyproject.toml
 ## install: .venv with the service, the dev tools (pytest, ruff, mypy, ...) and the bench extras
 install: $(DEV_STAMP)
 
-## system-tools: Debian packages some tests need (chromium; nodejs + npm; redis-server), only when missing; no service left enabled or running
+## system-tools: Debian packages the suite needs (chromium; nodejs + npm; redis-server; wrk), those missing in one apt-get run; no service left enabled or running
 system-tools:
 	@missing=""; \
 	test -x $(CHROMIUM) || missing="$$missing chromium"; \
 	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	command -v wrk >/dev/null 2>&1 || missing="$$missing wrk"; \
 	if [ -n "$$missing" ]; then $(APT_INSTALL) $$missing; fi
 
-$(NODE_STAMP): openapi/package.json
-	@$(MAKE) --no-print-directory system-tools
+# Order-only: npm needs the Debian packages first, but their check alone never reinstalls these.
+$(NODE_STAMP): openapi/package.json | system-tools
 	cd openapi && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	@touch $@
 
 ## node-tools: openapi-typescript and typescript, pinned in openapi/package.json (no lock file)
 node-tools: $(NODE_STAMP)
 
-$(WEB_STAMP): examples/web/package.json
-	@$(MAKE) --no-print-directory system-tools
+$(WEB_STAMP): examples/web/package.json | system-tools
 	cd examples/web && npm install --no-package-lock --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -78,8 +78,13 @@ serve: $(RUNTIME_STAMP)
 simulator: $(RUNTIME_STAMP)
 	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: installs what is missing (system-tools, node-tools, web-tools, bench-tools), then lint, typecheck and pytest: the whole suite
-test: install system-tools node-tools web-tools bench-tools lint typecheck
+## test: installs what is missing (the venv, system-tools, node-tools, web-tools, side by side), then lint and typecheck (side by side) and pytest: the whole suite
+# The installs wait on the network and the disk more than on a core: pip runs beside apt-get and
+# npm (npm after apt-get, which may bring it), which takes a fresh machine's setup from one sum
+# to about its longest part.
+test:
+	@$(MAKE) --no-print-directory -j4 --output-sync=target install system-tools node-tools web-tools
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck
 	$(BIN)/pytest
 
 ## lint: ruff check and ruff format --check
