@@ -78,10 +78,10 @@ serve: $(RUNTIME_STAMP)
 simulator: $(RUNTIME_STAMP)
 	$(BIN)/bff simulator --host $(HOST) --port $(SIMULATOR_PORT)
 
-## test: installs what is missing (the venv, system-tools, node-tools, web-tools, side by side), then lint and typecheck (side by side) and pytest: the whole suite
 # The installs wait on the network and the disk more than on a core: pip runs beside apt-get and
 # npm (npm after apt-get, which may bring it), which takes a fresh machine's setup from one sum
 # to about its longest part.
+## test: installs what is missing (the venv, system-tools, node-tools, web-tools, side by side), then lint and typecheck (side by side) and pytest: the whole suite
 test:
 	@$(MAKE) --no-print-directory -j4 --output-sync=target install system-tools node-tools web-tools
 	@$(MAKE) --no-print-directory -j2 --output-sync=target lint typecheck
