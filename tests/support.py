@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import ExitStack, asynccontextmanager, contextmanager
+from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -299,9 +300,11 @@ class ServeProcess:
         assert self.process.poll() is None, self.output()
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        """Kill the process and whatever it started: ``--workers`` makes uvicorn spawn worker
+        processes, which a SIGKILL of their parent alone would leave serving, orphaned."""
+        with suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)  # its own group: start_new_session
+        self.process.wait(timeout=10)
 
 
 def start_serve(
@@ -329,6 +332,7 @@ def start_serve(
             env=env,
             stdout=sink,
             stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
     return ServeProcess(process, f"http://127.0.0.1:{port}", log)
 

@@ -280,3 +280,20 @@ async def test_two_workers_on_one_host_share_like_two_replicas(
         answers = [get(serve, profile(user)) for user in range(20, 30)]
         assert sim.stats()["total"] == 0, sim.stats()
         assert {a.status_code for a in answers} == {503}
+        spawned = children(serve.process.pid)  # the two workers and multiprocessing's tracker
+        assert len(spawned) >= 2, spawned
+    # Killed with the test's end by their process group: none is left serving on its own.
+    assert wait_until(lambda: not any(alive(pid) for pid in spawned)), spawned
+
+
+def children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid: int) -> bool:
+    """Running, or stopped: not gone and not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rpartition(")")[2].split()[0] != "Z"
