@@ -7,7 +7,9 @@ degrades to null plus a typed entry in ``meta.sections``, so the page still rend
 
 ``gather`` uses a TaskGroup rather than bare ``asyncio.gather``: when a required section fails,
 its siblings are cancelled at once instead of running on, holding pooled connections, for an
-answer nobody will read.
+answer nobody will read. It runs only the calls that need running: a section whose call the
+in-memory cache holds fresh is served when the section is declared (``Pending.fresh``), so a warm
+screen makes no task at all, and a screen with one call left awaits it in its own task.
 
 A section served (wholly or partly) from a stale cache entry is ``stale``, with the age of its
 oldest part: present, so not a failure, but the frontend may say "as of a minute ago".
@@ -22,11 +24,12 @@ that decides a response is partial, so it also flags the response header (``X-BF
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Coroutine, Hashable, Iterable
-from typing import Any, TypeVar, get_args, overload
+from collections.abc import Awaitable, Callable, Coroutine, Generator, Hashable, Iterable
+from typing import Any, Generic, TypeVar, get_args, overload
 
 from bff.observability import mark_partial
 from clients import DownstreamError
+from clients.base import Pending
 from clients.context import current_scope, enter, scope_var
 from clients.record import CallRecord
 from schemas.responses import Meta, SectionStatus, SectionStatusName
@@ -81,6 +84,20 @@ def served_status(calls: list[CallRecord]) -> SectionStatus:
     )
 
 
+class Ready(Generic[T]):
+    """A section's answer, known when the section was declared: awaiting it yields nothing to
+    the event loop, and `gather` takes its value without a task."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: T) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self.value
+        yield  # a generator that returns at once
+
+
 class Sections:
     """The outcome of each section of one screen, in the order the screen declares them."""
 
@@ -95,8 +112,27 @@ class Sections:
             raise ValueError(f"undeclared section {name!r}")
         self._status[name] = status
 
-    async def required(self, name: str, call: Awaitable[T]) -> T:
-        """Await a section the screen cannot do without: its failure propagates."""
+    def required(self, name: str, call: Awaitable[T]) -> Awaitable[T]:
+        """A section the screen cannot do without, to await: its failure propagates."""
+        ready = self._ready(name, call)
+        return ready if ready is not None else self._required(name, call)
+
+    def optional(self, name: str, call: Awaitable[T]) -> Awaitable[T | None]:
+        """A section the screen can show without, to await: its failure becomes null."""
+        ready = self._ready(name, call)
+        return ready if ready is not None else self._optional(name, call)
+
+    def _ready(self, name: str, call: Awaitable[T]) -> Ready[T] | None:
+        """The section served now if its one call is a fresh cache hit (see `Pending`)."""
+        if not isinstance(call, Pending):
+            return None
+        hit = call.fresh(self._calls.setdefault(name, []))
+        if hit is None:
+            return None
+        self.ok(name)
+        return Ready(hit[0])
+
+    async def _required(self, name: str, call: Awaitable[T]) -> T:
         try:
             value = await self.assemble(name, call)
         except DownstreamError as exc:
@@ -105,8 +141,7 @@ class Sections:
         self.ok(name)
         return value
 
-    async def optional(self, name: str, call: Awaitable[T]) -> T | None:
-        """Await a section the screen can show without: its failure becomes null."""
+    async def _optional(self, name: str, call: Awaitable[T]) -> T | None:
         try:
             value = await self.assemble(name, call)
         except DownstreamError as exc:
@@ -167,34 +202,60 @@ class Sections:
 
 
 @overload
-async def gather(a: Coroutine[Any, Any, T1], /) -> tuple[T1]: ...
+async def gather(a: Awaitable[T1], /) -> tuple[T1]: ...
 @overload
-async def gather(a: Coroutine[Any, Any, T1], b: Coroutine[Any, Any, T2], /) -> tuple[T1, T2]: ...
+async def gather(a: Awaitable[T1], b: Awaitable[T2], /) -> tuple[T1, T2]: ...
 @overload
-async def gather(
-    a: Coroutine[Any, Any, T1], b: Coroutine[Any, Any, T2], c: Coroutine[Any, Any, T3], /
-) -> tuple[T1, T2, T3]: ...
+async def gather(a: Awaitable[T1], b: Awaitable[T2], c: Awaitable[T3], /) -> tuple[T1, T2, T3]: ...
 @overload
 async def gather(
-    a: Coroutine[Any, Any, T1],
-    b: Coroutine[Any, Any, T2],
-    c: Coroutine[Any, Any, T3],
-    d: Coroutine[Any, Any, T4],
-    /,
+    a: Awaitable[T1], b: Awaitable[T2], c: Awaitable[T3], d: Awaitable[T4], /
 ) -> tuple[T1, T2, T3, T4]: ...
-async def gather(*calls: Coroutine[Any, Any, Any]) -> tuple[Any, ...]:
+async def gather(*calls: Awaitable[Any]) -> tuple[Any, ...]:
     """Run the calls concurrently; on the first failure cancel the rest and raise it alone."""
-    return tuple(await gather_all(list(calls)))
+    return tuple(await gather_all(calls))
 
 
-async def gather_all(calls: list[Coroutine[Any, Any, T]]) -> list[T]:
-    """``gather`` for a list of calls of one type."""
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [group.create_task(call) for call in calls]
-    except BaseExceptionGroup as group_error:
-        raise _first_leaf(group_error) from None
-    return [task.result() for task in tasks]
+async def gather_all(calls: Iterable[Awaitable[T]]) -> list[T]:
+    """``gather`` for calls of one type. Answers known already (a `Ready` section, a `Pending`
+    call the cache holds fresh) are taken as they are; one call left is awaited in this task;
+    only two or more get tasks of their own."""
+    results: list[Any] = []
+    waiting: list[tuple[int, Awaitable[T]]] = []
+    for index, call in enumerate(calls):
+        if isinstance(call, Ready):
+            results.append(call.value)
+            continue
+        if isinstance(call, Pending):
+            hit = call.fresh(current_scope().section)
+            if hit is not None:
+                results.append(hit[0])
+                continue
+        results.append(None)
+        waiting.append((index, call))
+    if len(waiting) == 1:
+        index, call = waiting[0]
+        results[index] = await call
+    elif waiting:
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [(index, group.create_task(_coroutine(call))) for index, call in waiting]
+        except BaseExceptionGroup as group_error:
+            raise _first_leaf(group_error) from None
+        for index, task in tasks:
+            results[index] = task.result()
+    return results
+
+
+def _coroutine(call: Awaitable[T]) -> Coroutine[Any, Any, T]:
+    """A task runs a coroutine: a `Pending` call (or any other awaitable) is wrapped in one."""
+    if asyncio.iscoroutine(call):
+        return call
+
+    async def awaited() -> T:
+        return await call
+
+    return awaited()
 
 
 def _first_leaf(group_error: BaseExceptionGroup[BaseException]) -> BaseException:
@@ -209,17 +270,30 @@ async def fetch_each(
 
     A cart may list the same product twice and a hundred products at once; deduplicating saves
     calls and the semaphore keeps one screen from taking the whole connection pool. Failures are
-    returned per key, so the caller decides what a missing item means.
+    returned per key, so the caller decides what a missing item means. Keys whose call the cache
+    holds fresh are answered at once, without a task or a turn at the semaphore.
     """
     unique = list(dict.fromkeys(keys))
-    limit = asyncio.Semaphore(concurrency)
+    section = current_scope().section
+    answers: dict[K, T | DownstreamError] = {}
+    missing: list[tuple[K, Awaitable[T]]] = []
+    for key in unique:
+        call = fetch(key)
+        hit = call.fresh(section) if isinstance(call, Pending) else None
+        if hit is not None:
+            answers[key] = hit[0]
+        else:
+            missing.append((key, call))
+    if missing:
+        limit = asyncio.Semaphore(concurrency)
 
-    async def one(key: K) -> T | DownstreamError:
-        async with limit:
-            try:
-                return await fetch(key)
-            except DownstreamError as exc:
-                return exc
+        async def one(call: Awaitable[T]) -> T | DownstreamError:
+            async with limit:
+                try:
+                    return await call
+                except DownstreamError as exc:
+                    return exc
 
-    results = await gather_all([one(key) for key in unique])
-    return dict(zip(unique, results, strict=True))
+        results = await gather_all([one(call) for _, call in missing])
+        answers.update(zip((key for key, _ in missing), results, strict=True))
+    return {key: answers[key] for key in unique}

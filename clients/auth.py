@@ -13,10 +13,11 @@ user out of `/v1/me` and login; `_token_refused` reads them as what they are.
 """
 
 import re
+from collections.abc import Awaitable
 
 import httpx
 
-from clients.base import ServiceClient
+from clients.base import Refused, ServiceClient
 from clients.errors import DownstreamError, Fault, Unauthorized
 from clients.translate import downstream_message
 from schemas.downstream import LoginResult, TokenPair, User
@@ -48,20 +49,20 @@ def _token_refused(service: str, response: httpx.Response) -> DownstreamError | 
 class AuthClient(ServiceClient):
     service = "auth"
 
-    async def login(
+    def login(
         self, username: str, password: str, *, expires_in_mins: int | None = None
-    ) -> LoginResult:
+    ) -> Awaitable[LoginResult]:
         body: dict[str, str | int] = {"username": username, "password": password}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self._post("login", "/auth/login", LoginResult, json=body, for_caller=True)
+        return self._post("login", "/auth/login", LoginResult, json=body, for_caller=True)
 
-    async def me(self, access_token: str) -> User:
+    def me(self, access_token: str) -> Awaitable[User]:
         """The token's user, including fields (password, ...) that must not be passed on."""
         if not _TOKEN.fullmatch(access_token):
-            raise Unauthorized(self.service, "malformed access token", fault=Fault.CALLER)
+            return Refused(Unauthorized(self.service, "malformed access token", fault=Fault.CALLER))
         headers = {"Authorization": f"Bearer {access_token}"}
-        return await self._get(
+        return self._get(
             "me",
             "/auth/me",
             User,
@@ -70,8 +71,10 @@ class AuthClient(ServiceClient):
             classify=_token_refused,
         )
 
-    async def refresh(self, refresh_token: str, *, expires_in_mins: int | None = None) -> TokenPair:
+    def refresh(
+        self, refresh_token: str, *, expires_in_mins: int | None = None
+    ) -> Awaitable[TokenPair]:
         body: dict[str, str | int] = {"refreshToken": refresh_token}
         if expires_in_mins is not None:
             body["expiresInMins"] = expires_in_mins
-        return await self._post("refresh", "/auth/refresh", TokenPair, json=body, for_caller=True)
+        return self._post("refresh", "/auth/refresh", TokenPair, json=body, for_caller=True)

@@ -30,7 +30,9 @@ context variable, read once per call (`context.py`).
 
 The happy path is on every call, so it stays lean: no tenacity loop, no task, no lock and no
 allocation beyond the request itself unless something fails (or the request collects records,
-which costs one small record per call).
+which costs one small record per call). A typed client's method returns its call unmade
+(`Pending`), so a screen's fan-out can serve the calls the in-memory cache holds fresh on the
+spot, before any coroutine or task is made for them.
 """
 
 import asyncio
@@ -39,11 +41,11 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Generator, Mapping
 from dataclasses import dataclass
 from time import perf_counter
 from types import MappingProxyType
-from typing import ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Generic, NoReturn, TypeVar, cast
 
 import anyio
 import httpx
@@ -121,6 +123,46 @@ class Call:
     for_caller: bool = False
     """The call carries the frontend's own credentials or input: a refusal is the caller's fault."""
     classify: Classifier | None = None
+
+
+class Pending(Generic[T]):
+    """A downstream call, built and not yet made: what a typed client's method returns.
+
+    Awaiting it runs the pipeline (each await is one call, as with `request`). Before that, a
+    fan-out may ask `fresh`: a call whose answer the in-memory cache holds fresh is then served
+    on the spot, recorded like any hit, with no coroutine and no task. That is every call of a
+    warm screen (`bff/fanout.py`), whose fan-out then never leaves the handler's own step."""
+
+    __slots__ = ("_call", "_client", "_model")
+
+    def __init__(
+        self, client: "DownstreamClient", call: Call, model: type[T] | TypeAdapter[T]
+    ) -> None:
+        self._client = client
+        self._call = call
+        self._model = model
+
+    def __await__(self) -> Generator[Any, None, T]:
+        return self._client._value(self._call, self._model).__await__()
+
+    def fresh(self, section: list[CallRecord] | None) -> tuple[T] | None:
+        """The answer, boxed, if the in-memory cache holds it fresh (the call is then made and
+        recorded, its record also in `section`); None when it must be awaited."""
+        return cast("tuple[T] | None", self._client._fresh(self._call, section))
+
+
+class Refused:
+    """A call refused before it is made (its input is malformed): awaiting it raises `error`,
+    as the call itself would have, so a fan-out section reports it as its own failure."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: DownstreamError) -> None:
+        self.error = error
+
+    def __await__(self) -> Generator[Any, None, NoReturn]:
+        raise self.error
+        yield  # a generator: awaiting it raises at the await, not here
 
 
 class DownstreamClient:
@@ -235,6 +277,32 @@ class DownstreamClient:
         `for_caller` says the call carries the frontend's own credentials or input (default:
         whether `headers` carry credentials); `classify` reads this API's non-2xx answers first.
         """
+        return await self.prepare(
+            method,
+            path,
+            model,
+            params=params,
+            json=json,
+            headers=headers,
+            operation=operation,
+            for_caller=for_caller,
+            classify=classify,
+        )
+
+    def prepare(
+        self,
+        method: str,
+        path: str,
+        model: type[T] | TypeAdapter[T],
+        *,
+        params: Params | None = None,
+        json: object | None = None,
+        headers: Mapping[str, str] | None = None,
+        operation: str | None = None,
+        for_caller: bool | None = None,
+        classify: Classifier | None = None,
+    ) -> Pending[T]:
+        """The call `request` makes, built and not yet made (see `Pending`)."""
         if for_caller is None:
             for_caller = bool(headers) and any(
                 name.lower() in _CREDENTIAL_HEADERS for name in headers or ()
@@ -250,8 +318,40 @@ class DownstreamClient:
             for_caller=for_caller,
             classify=classify,
         )
+        return Pending(self, call, model)
+
+    async def _value(self, call: Call, model: type[T] | TypeAdapter[T]) -> T:
         result, _ = await self._observed(call, model)
         return result
+
+    def _fresh(self, call: Call, section: list[CallRecord] | None) -> tuple[Any] | None:
+        """`call` served from a fresh in-memory entry and recorded as `_observed` records a hit
+        (one record, its span, its cache fields); None, with nothing recorded, otherwise."""
+        cache = self._cache
+        if cache is None:
+            return None
+        policy = cache.policy(call.operation, call.method)
+        if policy is None:
+            return None
+        started = perf_counter()
+        key, private = cache.key(self.service, call.path, call.params, call.headers)
+        outcome = cache.fresh(key, policy)
+        if outcome is None:
+            return None
+        scope = current_scope()
+        calls = scope.calls
+        if calls is not None:
+            record = CallRecord(self.service, call.method, call.path, call.operation)
+            calls.append(record)
+            if section is not None:
+                section.append(record)
+            span = open_call_span(scope.tracer, record) if scope.tracer is not None else None
+            _note_served(record, outcome, private)
+            record.outcome = "ok"
+            record.duration = perf_counter() - started
+            if span is not None:
+                span.close(record)
+        return (outcome.value,)
 
     async def stream(
         self,
@@ -355,13 +455,7 @@ class DownstreamClient:
         if outcome is None:
             outcome = await self._missed(cache, call, model, record, key, policy)
         if record is not None:
-            record.cache = outcome.status
-            record.cache_age = outcome.age
-            record.cache_ttl = outcome.ttl
-            record.private = private
-            if outcome.error is not None:
-                record.stale_cause = outcome.error.code
-                record.status = outcome.error.status
+            _note_served(record, outcome, private)
         return cast(T, outcome.value)
 
     async def _missed(
@@ -682,7 +776,7 @@ class ServiceClient:
     """The service's name: its settings key (`BFF_SERVICE_URLS`), metrics label and breaker."""
 
     operations: ClassVar[Mapping[str, str]] = MappingProxyType({})
-    """Each public coroutine method's operation name, by method name (built per class)."""
+    """Each public method's operation name, by method name (built per class)."""
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -697,7 +791,7 @@ class ServiceClient:
         cls.operations = MappingProxyType(
             {
                 name: f"{service}.{name}"
-                for name, _ in inspect.getmembers(cls, inspect.iscoroutinefunction)
+                for name, _ in inspect.getmembers(cls, inspect.isfunction)
                 if not name.startswith("_")
             }
         )
@@ -738,12 +832,14 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
         for_caller: bool | None = None,
         classify: Classifier | None = None,
-    ) -> Awaitable[T]:
+    ) -> Pending[T]:
         """GET `path` through the pipeline as the operation named for `method` (the calling
         method's own name, e.g. `"get"` in `UsersClient.get`: operation `users.get`).
 
-        A plain function returning the pipeline's awaitable: no extra coroutine per call."""
-        return self._downstream.get(
+        The call is returned, not made (`Pending`): a typed method returns it for its caller to
+        await, or for a fan-out to serve from the cache without a task."""
+        return self._downstream.prepare(
+            "GET",
             path,
             model,
             params=params,
@@ -764,9 +860,10 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
         for_caller: bool | None = None,
         classify: Classifier | None = None,
-    ) -> Awaitable[T]:
+    ) -> Pending[T]:
         """POST to `path` through the pipeline as the operation named for `method`."""
-        return self._downstream.post(
+        return self._downstream.prepare(
+            "POST",
             path,
             model,
             json=json,
@@ -779,6 +876,17 @@ class ServiceClient:
 
 
 _SERVICE_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def _note_served(record: CallRecord, outcome: Outcome[Any], private: bool) -> None:
+    """How the cache served the call, on its record (Server-Timing, Cache-Status, sections)."""
+    record.cache = outcome.status
+    record.cache_age = outcome.age
+    record.cache_ttl = outcome.ttl
+    record.private = private
+    if outcome.error is not None:
+        record.stale_cause = outcome.error.code
+        record.status = outcome.error.status
 
 
 def _validate(model: type[T] | TypeAdapter[T], content: bytes) -> T:

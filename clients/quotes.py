@@ -1,5 +1,7 @@
 """Client of the quotes service."""
 
+from collections.abc import Awaitable
+
 from clients.base import ServiceClient
 from schemas.downstream import Quote
 
@@ -7,8 +9,8 @@ from schemas.downstream import Quote
 class QuotesClient(ServiceClient):
     service = "quotes"
 
-    async def random(self) -> Quote:
-        return await self._get("random", "/quotes/random", Quote)
+    def random(self) -> Awaitable[Quote]:
+        return self._get("random", "/quotes/random", Quote)
 
-    async def get(self, quote_id: int) -> Quote:
-        return await self._get("get", f"/quotes/{quote_id:d}", Quote)
+    def get(self, quote_id: int) -> Awaitable[Quote]:
+        return self._get("get", f"/quotes/{quote_id:d}", Quote)

@@ -6,6 +6,8 @@ breaker, the deadline header, and metrics labelled by the derived operation name
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -31,8 +33,8 @@ class Forecast(BaseModel):
 class WeatherClient(ServiceClient):
     service = "weather"
 
-    async def forecast(self, city_id: int) -> Forecast:
-        return await self._get("forecast", f"/forecasts/{city_id:d}", Forecast)
+    def forecast(self, city_id: int) -> Awaitable[Forecast]:
+        return self._get("forecast", f"/forecasts/{city_id:d}", Forecast)
 
 
 router = APIRouter(prefix="/v1", route_class=ScreenRoute)
