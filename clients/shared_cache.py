@@ -184,12 +184,9 @@ class SharedCacheTier:
             if give_up is not None and self._timer() >= give_up:
                 break
             await self._sleep(POLL_SECONDS)
-            if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
-                self._counters.lease_joins += 1
+            if (entry := await self._joined(key, adapter, fresh_for)) is not None:
                 return entry.value
-        value = await load()
-        await self.put(key, adapter, value, retention)
-        return value
+        return await self._stored(key, adapter, load, retention)
 
     async def _load_holding(
         self,
@@ -205,12 +202,9 @@ class SharedCacheTier:
         renewing = asyncio.get_running_loop().create_task(self._renew(lease_key, token))
         try:
             # The holder before us may have written it just before we took the lease.
-            if (entry := await self._fresh(key, adapter, fresh_for)) is not None:
-                self._counters.lease_joins += 1
+            if (entry := await self._joined(key, adapter, fresh_for)) is not None:
                 return entry.value
-            value = await load()
-            await self.put(key, adapter, value, retention)
-            return value
+            return await self._stored(key, adapter, load, retention)
         finally:
             renewing.cancel()
             await self._release(lease_key, token)
@@ -231,6 +225,25 @@ class SharedCacheTier:
             except (RedisError, OSError) as exc:
                 self._failed("renew", exc)
                 return
+
+    async def _joined(self, key: str, adapter: TypeAdapter[T], ttl: float) -> Entry[T] | None:
+        """Another replica's answer for ``key``, if it is in the tier (counted as a join)."""
+        entry = await self._fresh(key, adapter, ttl)
+        if entry is not None:
+            self._counters.lease_joins += 1
+        return entry
+
+    async def _stored(
+        self,
+        key: str,
+        adapter: TypeAdapter[T],
+        load: Callable[[], Awaitable[T]],
+        retention: float,
+    ) -> T:
+        """Our own load, written to the tier for the others."""
+        value = await load()
+        await self.put(key, adapter, value, retention)
+        return value
 
     async def _fresh(self, key: str, adapter: TypeAdapter[T], ttl: float) -> Entry[T] | None:
         entry = await self.get(key, adapter)
