@@ -124,9 +124,7 @@ class Sections:
 
     def _ready(self, name: str, call: Awaitable[T]) -> Ready[T] | None:
         """The section served now if its one call is a fresh cache hit (see `Pending`)."""
-        if not isinstance(call, Pending):
-            return None
-        hit = call.fresh(self._calls.setdefault(name, []))
+        hit = served_now(call, self._calls.setdefault(name, []))
         if hit is None:
             return None
         self.ok(name)
@@ -226,11 +224,9 @@ async def gather_all(calls: Iterable[Awaitable[T]]) -> list[T]:
         if isinstance(call, Ready):
             results.append(call.value)
             continue
-        if isinstance(call, Pending):
-            hit = call.fresh(current_scope().section)
-            if hit is not None:
-                results.append(hit[0])
-                continue
+        if (hit := served_now(call, current_scope().section)) is not None:
+            results.append(hit[0])
+            continue
         results.append(None)
         waiting.append((index, call))
     if len(waiting) == 1:
@@ -245,6 +241,12 @@ async def gather_all(calls: Iterable[Awaitable[T]]) -> list[T]:
         for index, task in tasks:
             results[index] = task.result()
     return results
+
+
+def served_now(call: Awaitable[T], section: list[CallRecord] | None) -> tuple[T] | None:
+    """The answer of a `Pending` call the cache holds fresh, boxed and recorded (in `section`
+    too); None for anything that must be awaited."""
+    return call.fresh(section) if isinstance(call, Pending) else None
 
 
 def _coroutine(call: Awaitable[T]) -> Coroutine[Any, Any, T]:
@@ -279,8 +281,7 @@ async def fetch_each(
     missing: list[tuple[K, Awaitable[T]]] = []
     for key in unique:
         call = fetch(key)
-        hit = call.fresh(section) if isinstance(call, Pending) else None
-        if hit is not None:
+        if (hit := served_now(call, section)) is not None:
             answers[key] = hit[0]
         else:
             missing.append((key, call))

@@ -55,7 +55,7 @@ from clients.breaker import CircuitBreaker
 from clients.budget import RetryBudget
 from clients.cache import CachePolicy, Outcome
 from clients.cache_layer import CacheLayer
-from clients.context import current_scope, remaining
+from clients.context import RequestScope, current_scope, remaining
 from clients.cooldown import Cooldown
 from clients.errors import (
     BadRequest,
@@ -71,7 +71,7 @@ from clients.policies import ServicePolicy
 from clients.record import CallRecord
 from clients.retry import Sleep, is_idempotent, retry_call
 from clients.sender import Sender
-from clients.tracing import open_call_span
+from clients.tracing import CallSpan, open_call_span
 from clients.translate import error_for_status, error_for_transport, error_for_validation
 
 T = TypeVar("T")
@@ -210,7 +210,7 @@ class DownstreamClient:
         self._timeout_dict = self._timeout.as_dict()
         self._sender = Sender(http, policy.base_url)
 
-    async def get(
+    def get(
         self,
         path: str,
         model: type[T] | TypeAdapter[T],
@@ -220,8 +220,8 @@ class DownstreamClient:
         operation: str | None = None,
         for_caller: bool | None = None,
         classify: Classifier | None = None,
-    ) -> T:
-        return await self.request(
+    ) -> Pending[T]:
+        return self.request(
             "GET",
             path,
             model,
@@ -232,7 +232,7 @@ class DownstreamClient:
             classify=classify,
         )
 
-    async def post(
+    def post(
         self,
         path: str,
         model: type[T] | TypeAdapter[T],
@@ -243,8 +243,8 @@ class DownstreamClient:
         operation: str | None = None,
         for_caller: bool | None = None,
         classify: Classifier | None = None,
-    ) -> T:
-        return await self.request(
+    ) -> Pending[T]:
+        return self.request(
             "POST",
             path,
             model,
@@ -256,40 +256,7 @@ class DownstreamClient:
             classify=classify,
         )
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        model: type[T] | TypeAdapter[T],
-        *,
-        params: Params | None = None,
-        json: object | None = None,
-        headers: Mapping[str, str] | None = None,
-        operation: str | None = None,
-        for_caller: bool | None = None,
-        classify: Classifier | None = None,
-    ) -> T:
-        """Call `path` on this service and decode the 2xx body into `model`.
-
-        `model` is a Pydantic model class or, for other shapes such as `list[Category]`, a
-        `TypeAdapter` built once by the caller (building one per call would be slow).
-        `operation` names the call (`products.get`) for its cache policy and for metrics.
-        `for_caller` says the call carries the frontend's own credentials or input (default:
-        whether `headers` carry credentials); `classify` reads this API's non-2xx answers first.
-        """
-        return await self.prepare(
-            method,
-            path,
-            model,
-            params=params,
-            json=json,
-            headers=headers,
-            operation=operation,
-            for_caller=for_caller,
-            classify=classify,
-        )
-
-    def prepare(
+    def request(
         self,
         method: str,
         path: str,
@@ -302,7 +269,15 @@ class DownstreamClient:
         for_caller: bool | None = None,
         classify: Classifier | None = None,
     ) -> Pending[T]:
-        """The call `request` makes, built and not yet made (see `Pending`)."""
+        """The call of `path` on this service, its 2xx body decoded into `model`: returned
+        unmade (`Pending`), made when awaited.
+
+        `model` is a Pydantic model class or, for other shapes such as `list[Category]`, a
+        `TypeAdapter` built once by the caller (building one per call would be slow).
+        `operation` names the call (`products.get`) for its cache policy and for metrics.
+        `for_caller` says the call carries the frontend's own credentials or input (default:
+        whether `headers` carry credentials); `classify` reads this API's non-2xx answers first.
+        """
         if for_caller is None:
             for_caller = bool(headers) and any(
                 name.lower() in _CREDENTIAL_HEADERS for name in headers or ()
@@ -339,13 +314,8 @@ class DownstreamClient:
         if outcome is None:
             return None
         scope = current_scope()
-        calls = scope.calls
-        if calls is not None:
-            record = CallRecord(self.service, call.method, call.path, call.operation)
-            calls.append(record)
-            if section is not None:
-                section.append(record)
-            span = open_call_span(scope.tracer, record) if scope.tracer is not None else None
+        if scope.calls is not None:
+            record, span = self._open_record(call, scope, scope.calls, section)
             _note_served(record, outcome, private)
             record.outcome = "ok"
             record.duration = perf_counter() - started
@@ -397,11 +367,7 @@ class DownstreamClient:
             except DownstreamError as exc:
                 self.log_failure(call.method, call.path, exc, scope.request_id)
                 raise
-        record = CallRecord(self.service, call.method, call.path, call.operation)
-        calls.append(record)
-        if scope.section is not None:
-            scope.section.append(record)
-        span = open_call_span(scope.tracer, record) if scope.tracer is not None else None
+        record, span = self._open_record(call, scope, calls, scope.section)
         started = perf_counter()
         try:
             result = await self._cached(call, model, record)
@@ -417,6 +383,22 @@ class DownstreamClient:
             if span is not None:
                 span.close(record)
         return result, record
+
+    def _open_record(
+        self,
+        call: Call,
+        scope: RequestScope,
+        calls: list[CallRecord],
+        section: list[CallRecord] | None,
+    ) -> tuple[CallRecord, CallSpan | None]:
+        """The call's record, in the request's list and its section's, and its span when the
+        request is traced."""
+        record = CallRecord(self.service, call.method, call.path, call.operation)
+        calls.append(record)
+        if section is not None:
+            section.append(record)
+        span = open_call_span(scope.tracer, record) if scope.tracer is not None else None
+        return record, span
 
     def _url(self, path: str) -> str:
         """Append `path` to the service's base URL, refusing anything that could leave it.
@@ -838,7 +820,7 @@ class ServiceClient:
 
         The call is returned, not made (`Pending`): a typed method returns it for its caller to
         await, or for a fan-out to serve from the cache without a task."""
-        return self._downstream.prepare(
+        return self._downstream.request(
             "GET",
             path,
             model,
@@ -862,7 +844,7 @@ class ServiceClient:
         classify: Classifier | None = None,
     ) -> Pending[T]:
         """POST to `path` through the pipeline as the operation named for `method`."""
-        return self._downstream.prepare(
+        return self._downstream.request(
             "POST",
             path,
             model,

@@ -20,7 +20,7 @@ class Recorder:
     def __init__(self) -> None:
         self.operations: list[str | None] = []
 
-    async def prepare(self, method: str, path: str, model: object, **options: Any) -> None:
+    async def request(self, method: str, path: str, model: object, **options: Any) -> None:
         self.operations.append(options.get("operation"))
 
 
