@@ -1,19 +1,22 @@
 # The BFF as a container: `docker build -t bff:1.0.0 .`, then `docker run -p 8000:8000 bff:1.0.0`
 # (and `docker stop -t 30`: a stop drains and finishes in-flight requests, see bff/lifecycle.py).
-# The install is the one `make run` does, `pip install` of this project, without the dev extras,
-# and without the simulator: the image is the service alone (`bff demo`/`bff simulator` say so).
+# The install is the one `make run` does: the runtime lock (exact versions, every file
+# hash-checked), then this project without its dependencies, built by the locked setuptools; no
+# dev extras and no simulator: the image is the service alone (`bff demo`/`bff simulator` say so).
 
 FROM python:3.11-slim AS build
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
 WORKDIR /src
-# What `pip install .` reads: the project file (and the README it names), then the packages.
+# The lock first, so its layer is cached while only the code changes; then what `pip install .`
+# reads: the project file (and the README it names), then the packages.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --no-cache-dir --require-hashes --no-deps -r requirements/runtime.txt
 COPY pyproject.toml README.md ./
 COPY bff ./bff
 COPY clients ./clients
 COPY schemas ./schemas
-RUN pip install --no-cache-dir --upgrade pip \
-    && pip install --no-cache-dir .
+RUN pip install --no-cache-dir --no-deps --no-build-isolation .
 
 FROM python:3.11-slim
 RUN groupadd --system --gid 10001 bff \

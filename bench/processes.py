@@ -22,6 +22,9 @@ from types import TracebackType
 from typing import IO, Self
 
 REPO = Path(__file__).resolve().parent.parent
+# What a run leaves behind for a person to read (server logs, py-spy samples), git-ignored:
+# bench/results holds only the summaries a run is published with.
+RAW_DIR = REPO / "bench" / "out"
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _READY_TIMEOUT_S = 30.0
 _STOP_TIMEOUT_S = 10.0

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.load import pick_generator, run_load
-from bench.processes import Server, Servers, free_port, raise_open_files_limit
+from bench.processes import RAW_DIR, Server, Servers, free_port, raise_open_files_limit
 from bench.runner import VARIANTS
 
 IDLE_FRAMES = ("select (selectors.py", "_run_once (asyncio", "run_forever (uvloop")
@@ -119,7 +119,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rate", type=int, default=250, help="samples per second")
     parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--output", type=Path, default=Path("profile.raw.txt"))
+    parser.add_argument(
+        "--output", type=Path, default=RAW_DIR / "profile.raw.txt", help="py-spy's raw samples"
+    )
     parser.add_argument("--env", action="append", default=[], help="NAME=value for the server")
     parser.add_argument("--pin", action="store_true", help="as python -m bench --pin")
     parser.add_argument("--quiet-logs", action="store_true", help="as python -m bench --quiet-logs")
@@ -136,6 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.sched_setaffinity(0, set(cpus[1:]))
     raise_open_files_limit()
     generator = pick_generator("auto")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
     log_dir = args.output.parent / "logs"
     port = free_port()
     simulator = Server(

@@ -22,7 +22,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench.load import LoadResult, pick_generator, run_load
-from bench.processes import Server, Servers, free_port, raise_open_files_limit, uvicorn_argv
+from bench.processes import (
+    RAW_DIR,
+    Server,
+    Servers,
+    free_port,
+    raise_open_files_limit,
+    uvicorn_argv,
+)
 from bench.report import (
     CACHED_KEY,
     HEALTHZ_KEY,
@@ -354,10 +361,12 @@ def run_benchmarks(
     server_cpus: frozenset[int] | None = None,
     *,
     quiet_logs: bool = False,
+    raw_dir: Path = RAW_DIR,
 ) -> Results:
     """``server_cpus`` pins the servers under test there (the simulator and the load generator
-    inherit the runner's own CPUs)."""
-    log_dir = output_dir / "logs"
+    inherit the runner's own CPUs). The servers' logs go to ``raw_dir``, not beside the
+    results that are committed."""
+    log_dir = raw_dir / "logs"
     started = time.time()
     rounds: list[Run] = []
     probes: list[Run] = []
@@ -472,6 +481,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--output-dir", type=Path, default=Path(__file__).parent / "results", help="results go here"
     )
+    parser.add_argument(
+        "--raw-dir", type=Path, default=RAW_DIR, help="servers' logs go here (git-ignored)"
+    )
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
         "--variants", nargs="*", choices=sorted(VARIANTS), help="only these (development runs)"
@@ -521,7 +533,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     raise_open_files_limit()
     print(f"bench profile {profile.name}, load generator {generator}", flush=True)
     results = run_benchmarks(
-        profile, args.output_dir, generator, server_cpus, quiet_logs=args.quiet_logs
+        profile,
+        args.output_dir,
+        generator,
+        server_cpus,
+        quiet_logs=args.quiet_logs,
+        raw_dir=args.raw_dir,
     )
     json_path, markdown_path, picture_path = write_results(results, args.output_dir)
     print("\n".join(ratio_lines(results)), flush=True)

@@ -232,7 +232,7 @@ class ReplicaLink:
             finally:
                 self.listening = False
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
             await asyncio.sleep(self._retry)
 
     async def _dispatch(self, message: Mapping[str, Any]) -> None:

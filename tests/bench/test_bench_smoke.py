@@ -26,7 +26,7 @@ def _bench(output_dir: Path, *args: str) -> dict[str, Any]:
     done = subprocess.run(
         [
             *(sys.executable, "-m", "bench", "--profile", "smoke"),
-            *("--output-dir", str(output_dir), *args),
+            *("--output-dir", str(output_dir), "--raw-dir", str(output_dir / "raw"), *args),
         ],
         cwd=REPO,
         capture_output=True,

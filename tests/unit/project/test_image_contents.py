@@ -20,7 +20,7 @@ def test_the_image_copies_the_service_packages_only() -> None:
         if line.startswith("COPY ") and "--from" not in line
     ]
 
-    assert copies == ["pyproject.toml", "bff", "clients", "schemas"]
+    assert copies == ["requirements/runtime.txt", "pyproject.toml", "bff", "clients", "schemas"]
 
 
 def test_the_openapi_guard_is_tooling_not_product() -> None:

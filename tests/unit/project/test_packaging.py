@@ -1,6 +1,6 @@
-"""What a fresh clone installs: `make run` the service alone, under an SPDX license string (the
-TOML-table form makes setuptools print a deprecation block on every build); test, lint and
-benchmark tools only in the extras that `make install` adds."""
+"""What a fresh clone installs: `make run` the service alone (from the runtime lock), under an
+SPDX license string (the TOML-table form makes setuptools print a deprecation block on every
+build); test, lint and benchmark tools only in the extras that `make install` adds."""
 
 from __future__ import annotations
 
@@ -43,6 +43,8 @@ def test_make_run_installs_the_service_without_extras() -> None:
     runtime_recipe = re.search(r"^\$\(RUNTIME_STAMP\): .*?\n\n", makefile, flags=re.M | re.S)
 
     assert runtime_recipe is not None
-    assert "pip install --quiet -e .\n" in runtime_recipe.group(0)
+    assert "$(PIP_LOCKED) $(RUNTIME_LOCK)\n" in runtime_recipe.group(0)
+    assert "$(DEV_LOCK)" not in runtime_recipe.group(0)
+    assert "$(PIP_PROJECT) -e .\n" in runtime_recipe.group(0)
     for target in ("run", "serve", "simulator"):
         assert re.search(rf"^{target}: \$\(RUNTIME_STAMP\)$", makefile, flags=re.M), target
