@@ -10,8 +10,8 @@ They are ``async def`` although they never await: FastAPI runs a plain ``def`` d
 the thread pool, which costs a thread hop per dependency per request (measured: ~20% of the
 BFF's CPU per screen request). And each is one level deep (the request only): FastAPI solves a
 sub-dependency per request too, and its cache key per dependency (``inspect.unwrap`` of the
-callable) showed as ~7% of a screen's CPU when the typed clients were read through
-``DownstreamsDep``.
+callable) showed as ~7% of a screen's CPU when the typed clients were read through a
+dependency on the whole set of clients.
 """
 
 from __future__ import annotations
@@ -26,11 +26,6 @@ from bff.settings import Settings
 from clients import Downstreams, ServiceClient
 from clients.cache_layer import CacheLayer
 from clients.media import MediaClient
-
-
-async def get_downstreams(request: Request) -> Downstreams:
-    downstreams: Downstreams = request.state.downstreams
-    return downstreams
 
 
 async def get_media(request: Request) -> MediaClient:
@@ -48,7 +43,6 @@ async def get_cache(request: Request) -> CacheLayer:
     return cache
 
 
-DownstreamsDep = Annotated[Downstreams, Depends(get_downstreams)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MediaDep = Annotated[MediaClient, Depends(get_media)]
 CacheDep = Annotated[CacheLayer, Depends(get_cache)]

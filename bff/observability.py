@@ -45,7 +45,6 @@ from clients.context import RequestScope, ResponseNotes, current_scope, enter, s
 from clients.record import CallRecord
 
 REQUEST_ID_HEADER = "X-Request-ID"
-REQUEST_TIMEOUT_HEADER = "X-Request-Timeout"
 SERVER_TIMING_HEADER = "Server-Timing"
 PARTIAL_HEADER = "X-BFF-Partial"
 

@@ -5,9 +5,9 @@ the client needs its per-call machinery.
 parser, merge client headers, cookies and params, and run the auth, redirect and cookie-extraction
 steps on every call, though the shared client has no auth, never follows redirects and must never
 keep a cookie (it serves every user). Measured per call against a trivial server, that layer cost
-as much CPU as the transport beneath it (bench/calls.py). A BFF's downstream GETs need none of it:
-the base URL is parsed once per service, the path is one the pipeline has already checked, and
-the query is encoded exactly as httpx would encode it.
+as much CPU as the transport beneath it. A BFF's downstream GETs need none of it: the base URL
+is parsed once per service, the path is one the pipeline has already checked, and the query is
+encoded exactly as httpx would encode it.
 
 So a plain GET (no body, not streamed) on a client without auth, event hooks, redirects, cookies,
 base URL or default params is handed as a prebuilt ``httpx.Request`` to the client's own transport
