@@ -201,9 +201,15 @@ def test_the_dockerfile_is_slim_non_root_and_installs_like_make_run() -> None:
         "runAsUser"
     ] == int(user.split(":")[0])
 
-    # The project itself, from pyproject.toml, as `make run` installs it (which adds `-e` and
-    # the dev extras), so the image runs what the tests ran.
-    assert re.search(r"\bpip install --no-cache-dir \.(\s|$)", joined)
+    # As `make run` installs it (which adds `-e`), so the image runs what the tests ran: the
+    # runtime lock, hash-checked, then the project itself without resolving anything again.
+    assert re.search(
+        r"\bpip install --no-cache-dir --require-hashes --no-deps -r requirements/runtime\.txt\b",
+        joined,
+    )
+    assert re.search(
+        r"\bpip install --no-cache-dir --no-deps --no-build-isolation \.(\s|$)", joined
+    )
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     packages = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
     copied = " ".join(line for line in joined.splitlines() if line.startswith("COPY "))
