@@ -1,4 +1,4 @@
-"""Query parameters of the downstream's list convention (DOWNSTREAM.md, "Lists").
+"""Query parameters of the downstream's list convention (docs/reference/downstream.md, "Lists").
 
 Paging is always sent explicitly, even at its defaults, so that equal requests have equal URLs (one
 cache key) whatever the downstream's own defaults are.

@@ -1,4 +1,5 @@
-"""Payloads exactly as the DummyJSON-compatible downstream serves them (see DOWNSTREAM.md)."""
+"""Payloads exactly as the DummyJSON-compatible downstream serves them (see
+docs/reference/downstream.md)."""
 
 from schemas.downstream.auth import LoginResult, TokenPair
 from schemas.downstream.base import DownstreamModel, Page

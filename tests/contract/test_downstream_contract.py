@@ -1,7 +1,7 @@
 """Consumer contract tests of every typed client, and the simulator held to the same contract.
 
-Each ``Interaction`` below is one route of DOWNSTREAM.md as the BFF's typed client calls it,
-with an example payload written from that page, quirks included (a missing ``brand``,
+Each ``Interaction`` below is one route of docs/reference/downstream.md as the BFF's typed client
+calls it, with an example payload written from that page, quirks included (a missing ``brand``,
 whole numbers where fractions are usual, empty lists). Both sides are checked against the one
 set of schemas in ``schemas/downstream``:
 
@@ -59,7 +59,7 @@ HTML_404 = (
 )
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJpZCI6MX0.c2ln"
 
-# --- example payloads, written from DOWNSTREAM.md ("Payload shapes")
+# --- example payloads, written from docs/reference/downstream.md ("Payload shapes")
 
 USER: dict[str, Any] = {
     "id": 1,
@@ -244,7 +244,7 @@ Call = Callable[[Downstreams], Awaitable[Any]]
 class Interaction:
     """One downstream route as the BFF's typed client calls it."""
 
-    route: str  # as DOWNSTREAM.md names it
+    route: str  # as docs/reference/downstream.md names it
     method: str
     path: str  # the path the call below sends
     call: Call
@@ -552,7 +552,8 @@ def test_a_schema_change_the_simulator_does_not_follow_fails_the_suite(sim: Simu
 
 
 def test_every_route_of_the_contract_has_an_interaction() -> None:
-    """DOWNSTREAM.md's route table, as of this writing; a new client route needs a row above."""
+    """The route table of docs/reference/downstream.md, as of this writing; a new client route
+    needs a row above."""
     documented = {
         "GET /users/{id}", "GET /users", "GET /users/search", "GET /users/{id}/carts",
         "GET /users/{id}/posts", "GET /users/{id}/todos", "GET /products/{id}", "GET /products",

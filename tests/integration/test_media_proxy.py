@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
 MiB = 1024 * 1024
 
-# Every API route of the downstream contract (../shared/DOWNSTREAM.md), as concrete paths, plus
+# Every API route of the downstream contract (docs/reference/downstream.md), as concrete paths, plus
 # the simulator's control routes and the API host's other generated routes.
 API_ROUTES = (
     "users/1",

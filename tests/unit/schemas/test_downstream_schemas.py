@@ -1,4 +1,5 @@
-"""Downstream payloads as DOWNSTREAM.md describes them, quirks included, parse; drift does not."""
+"""Downstream payloads as docs/reference/downstream.md describes them, quirks included, parse;
+drift does not."""
 
 import json
 from typing import Any, TypeVar

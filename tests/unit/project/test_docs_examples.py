@@ -1,4 +1,4 @@
-"""README's JSON examples of screens hold what the response models serve: a `meta` exactly as
+"""The docs' JSON examples of screens hold what the response models serve: a `meta` exactly as
 the BFF serializes it (every section field present, `age` included), and data objects whose keys
 are fields of their models (`"..."` marks what the example leaves out)."""
 
@@ -22,7 +22,9 @@ SCREENS: dict[frozenset[str], type[BaseModel]] = {
 
 
 def _json_blocks() -> list[Any]:
-    blocks = re.findall(r"```json\n(.*?)```", (ROOT / "README.md").read_text(), flags=re.S)
+    pages = sorted((ROOT / "docs").rglob("*.md"))
+    text = "\n".join(page.read_text() for page in pages)
+    blocks = re.findall(r"```json\n(.*?)```", text, flags=re.S)
     parsed = []
     for block in blocks:
         try:
@@ -64,8 +66,8 @@ def _check_keys(value: Any, model: type[BaseModel], where: str) -> None:
                 _check_keys(item[key], nested, f"{where}.{key}")
 
 
-def test_the_readme_shows_a_screen_example() -> None:
-    assert _screen_examples(), "README has no JSON example of a screen"
+def test_the_docs_show_a_screen_example() -> None:
+    assert _screen_examples(), "no page under docs/ has a JSON example of a screen"
 
 
 def test_screen_examples_serve_meta_exactly_as_the_model_does() -> None:
