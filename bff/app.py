@@ -39,6 +39,7 @@ from bff.transport import STREAM_RECEIVE_BUFFER, build_transport, stream_limits
 from clients import CLIENTS, Downstreams, ServiceClient
 from clients.cache import Clock, ResponseCache
 from clients.cache_layer import CacheLayer
+from clients.internals import verify_once
 from clients.media import MediaClient
 from clients.registry import services_of
 from clients.replicas import ReplicaLink
@@ -171,6 +172,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[LifespanState]:
+        # First: a library release that dropped or changed a private name the BFF relies on
+        # with no public path stops start-up here, naming it (``clients/internals.py``).
+        verify_once()
         cache = build_cache(settings, clock)
         async with (
             build_http_client(settings, transport) as http,

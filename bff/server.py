@@ -43,9 +43,10 @@ from http import HTTPStatus
 from typing import Any, Literal
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
-from uvicorn.supervisors import Multiprocess
+
+# uvicorn's httptools protocol and its supervisor are internals, named in one place, with the
+# methods and attributes overridden or read here (``clients/internals.py``, checked at start-up).
+from clients.internals import HttpToolsProtocol, Multiprocess, ServerState
 
 logger = logging.getLogger("bff.server")
 
@@ -157,9 +158,11 @@ class EdgeProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with the limits of `EdgeLimits` (see the module docstring).
 
     Only the protocol's own methods are overridden (the parser callbacks, the connection events
-    and the 400 writer), each calling uvicorn's. They are uvicorn internals, not an API: a uvicorn
-    release that changes them fails ``tests/integration/test_edge_limits.py`` and
-    ``tests/chaos/test_edge_flood.py``, which drive this class on real sockets.
+    and the 400 writer), each calling uvicorn's. They are uvicorn internals, not an API: each one,
+    and each attribute read here, is declared in ``clients/internals.py``, whose start-up check
+    stops a uvicorn release that has dropped or changed one;
+    ``tests/integration/test_edge_limits.py`` and ``tests/chaos/test_edge_flood.py`` drive this
+    class on real sockets.
     """
 
     def __init__(

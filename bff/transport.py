@@ -35,7 +35,13 @@ import httpx
 from yarl import URL
 
 from bff.settings import Settings
-from clients.internals import AIOHTTP_CHECKED, HTTPCORE_CHECKED
+from clients.internals import (
+    aiohttp_pool_counts,
+    connector_noting_waits,
+    disable_connection_retry,
+    httpcore_pool_counts,
+    waits_noted,
+)
 
 # aiohttp adds these when missing; httpx has already set the ones it wants, and a header httpx
 # left out on purpose (no Content-Type on a raw body) must stay out. Named per request, and only
@@ -119,26 +125,20 @@ request it delays. One of the product's two context variables (the other is the 
 ``clients/context.py``)."""
 
 
-class _QueueAwareConnector(aiohttp.TCPConnector):
-    """A connector that notes, on the request being sent, when it waits for a free slot.
+_QUEUE_AWARE_CONNECTOR = connector_noting_waits(_queueing_var)
+"""A connector that notes, on the request being sent, when it waits for a free slot.
 
-    aiohttp's tracing signals could say so too (``on_connection_queued_start/end``), but a trace
-    config makes every request build a ``Trace`` and await a dozen signals, measured at 3-4% of
-    the BFF's CPU per screen, for an answer only needed when a connect budget runs out. This
-    hook costs nothing unless the pool is full. It overrides a private method of aiohttp 3.11+
-    (``_wait_for_available_connection``); without it the trace config is used instead.
-    """
-
-    async def _wait_for_available_connection(self, key: Any, traces: list[Any]) -> None:
-        queueing = _queueing_var.get()
-        if queueing is not None:
-            queueing.waiting = True
-        await super()._wait_for_available_connection(key, traces)
-        if queueing is not None:
-            queueing.waiting = False
+aiohttp's tracing signals could say so too (``on_connection_queued_start/end``), but a trace
+config makes every request build a ``Trace`` and await a dozen signals, measured at 3-4% of the
+BFF's CPU per screen, for an answer only needed when a connect budget runs out. This hook costs
+nothing unless the pool is full. It overrides a private method of aiohttp 3.11+, so it is built
+in ``clients/internals.py``; None there (or turned off by its start-up check), and the trace
+config is used instead."""
 
 
-_QUEUE_HOOK = AIOHTTP_CHECKED and hasattr(aiohttp.TCPConnector, "_wait_for_available_connection")
+def _connector_class() -> type[aiohttp.TCPConnector] | None:
+    """The queue-aware connector class, or None when the trace config must note waits."""
+    return _QUEUE_AWARE_CONNECTOR if waits_noted() else None
 
 
 async def _queued_start(
@@ -156,7 +156,7 @@ async def _queued_end(
 
 
 def _queue_tracing() -> aiohttp.TraceConfig:
-    """The fallback for an aiohttp without the connector hook (see `_QueueAwareConnector`)."""
+    """The fallback for an aiohttp without the connector hook (see `_QUEUE_AWARE_CONNECTOR`)."""
     config = aiohttp.TraceConfig()
     config.on_connection_queued_start.append(_queued_start)
     config.on_connection_queued_end.append(_queued_end)
@@ -242,7 +242,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             connector_options["keepalive_timeout"] = limits.keepalive_expiry
         if receive_buffer is not None:
             connector_options["socket_factory"] = partial(_socket, receive_buffer=receive_buffer)
-        connector_class = _QueueAwareConnector if _QUEUE_HOOK else aiohttp.TCPConnector
+        queue_aware = _connector_class()
+        connector_class = queue_aware or aiohttp.TCPConnector
         self._connector = connector_class(
             limit=limits.max_connections or 0,
             limit_per_host=0,
@@ -255,12 +256,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
             auto_decompress=False,
-            trace_configs=None if _QUEUE_HOOK else [_queue_tracing()],
+            trace_configs=None if queue_aware is not None else [_queue_tracing()],
         )
         self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
         # aiohttp resends an idempotent request once when a connection drops before the
         # response, and offers no switch for it (aio-libs/aiohttp#10790).
-        self._session._retry_connection = False
+        disable_connection_retry(self._session)
 
     def _timeout(
         self, pool: float | None, connect: float | None, read: float | None
@@ -353,26 +354,15 @@ def pool_usage(transport: httpx.AsyncBaseTransport) -> PoolUsage | None:
     never for logic.
     """
     if isinstance(transport, AiohttpTransport):
-        if not AIOHTTP_CHECKED:
+        counts = aiohttp_pool_counts(transport.connector)
+        if counts is None:
             return None
-        connector = transport.connector
-        try:
-            return PoolUsage(
-                in_use=len(connector._acquired),
-                waiting=sum(len(waiters) for waiters in connector._waiters.values()),
-                idle=sum(len(idle) for idle in connector._conns.values()),
-            )
-        except AttributeError:
-            return None
+        in_use, waiting, idle = counts
+        return PoolUsage(in_use=in_use, waiting=waiting, idle=idle)
     if isinstance(transport, httpx.AsyncHTTPTransport):
-        if not HTTPCORE_CHECKED:
+        counts = httpcore_pool_counts(transport)
+        if counts is None:
             return None
-        try:
-            pool = transport._pool
-            requests = list(pool._requests)
-            queued = sum(1 for request in requests if request.is_queued())
-            idle = sum(1 for connection in pool.connections if connection.is_idle())
-        except AttributeError:
-            return None
-        return PoolUsage(in_use=len(requests) - queued, waiting=queued, idle=idle)
+        held, queued, idle = counts
+        return PoolUsage(in_use=held - queued, waiting=queued, idle=idle)
     raise TypeError(f"no pool to inspect in {type(transport).__name__}")

@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from clients.internals import parsed_url, transport_for
+from clients.internals import parsed_url, transport_for, url_from_parsed
 
 Params = Mapping[str, str | int]
 
@@ -102,18 +102,18 @@ class Sender:
         if self._base is None or not _PLAIN_PATH.fullmatch(path):
             return httpx.URL(self._base_url + path, params=params)
         base = self._base
-        url = httpx.URL.__new__(httpx.URL)
         # Positional, as the named tuple's own constructor takes them (`_replace` costs 3x more).
-        url._uri_reference = type(base)(
-            base.scheme,
-            base.userinfo,
-            base.host,
-            base.port,
-            base.path + path,
-            encode_query(params) if params else None,
-            None,
+        return url_from_parsed(
+            type(base)(
+                base.scheme,
+                base.userinfo,
+                base.host,
+                base.port,
+                base.path + path,
+                encode_query(params) if params else None,
+                None,
+            )
         )
-        return url
 
     def headers(self, extra: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
         """The client's headers, those named in ``extra`` replaced, then ``extra``."""
