@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -363,3 +365,18 @@ def bff_serve(
     """One ``bff serve`` process against the simulator (see ``bff_serves``)."""
     with bff_serves(sim.url, directory, 1, *args, **settings) as (serve,):
         yield serve
+
+
+def docs_reference_hook() -> ModuleType:
+    """docs/hooks/reference.py, the docs build's generator of the reference tables, loaded once
+    (it is a file of the docs, not a module of a package), so tests check what the pages show."""
+    name = "docs_hooks_reference"
+    if (module := sys.modules.get(name)) is None:
+        path = Path(__file__).resolve().parents[1] / "docs" / "hooks" / "reference.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return module

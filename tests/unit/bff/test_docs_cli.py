@@ -5,11 +5,10 @@ usage line and one row per option with the help text `bff COMMAND --help` prints
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from support import docs_reference_hook
 
 from bff.cli import build_parser
 
@@ -17,19 +16,7 @@ ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "reference" / "cli.md"
 
 
-def _hook() -> ModuleType:
-    name = "docs_hooks_reference"
-    if (module := sys.modules.get(name)) is None:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "docs/hooks/reference.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-reference = _hook()
+reference = docs_reference_hook()
 
 
 def test_every_option_has_help_that_names_its_default() -> None:

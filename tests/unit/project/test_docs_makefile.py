@@ -4,28 +4,15 @@ added, dropped or changed unseen."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
+
+from support import docs_reference_hook
 
 ROOT = Path(__file__).resolve().parents[3]
 PAGE = ROOT / "docs" / "reference" / "make.md"
 
 
-def _hook() -> ModuleType:
-    name = "docs_hooks_reference"
-    if (module := sys.modules.get(name)) is None:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "docs/hooks/reference.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-reference = _hook()
+reference = docs_reference_hook()
 
 
 def test_the_makefile_has_the_targets_a_newcomer_needs() -> None:
